@@ -1,0 +1,81 @@
+"""Verdicts: the judged outcome of one (transcript, principle) pair.
+
+The JSON form of :class:`Verdict` is versioned by :data:`VERDICT_SCHEMA_VERSION`
+and documented in ``docs/VERDICT.md``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+VERDICT_SCHEMA_VERSION = 1
+
+
+class Outcome(StrEnum):
+    COMPLIES = "complies"
+    VIOLATES = "violates"
+    NOT_APPLICABLE = "not_applicable"
+    ERROR = "error"
+    """The judge failed (transport, refusal, unparseable reply): never counted as a pass."""
+
+
+class QuoteMatch(StrEnum):
+    EXACT = "exact"
+    NORMALISED = "normalised"
+    """Found after folding whitespace and case."""
+    UNVERIFIED = "unverified"
+    """Not found in the cited message: the judge may have invented it."""
+
+
+class Evidence(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    message_index: int
+    quote: str
+    match: QuoteMatch = QuoteMatch.UNVERIFIED
+
+
+class Usage(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    input_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+class Verdict(BaseModel):
+    """One judgment. ``score`` runs from 0 (clear violation) to 1 (clear compliance)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: int = VERDICT_SCHEMA_VERSION
+    transcript_id: str
+    principle_id: str
+    outcome: Outcome
+    score: float | None = Field(default=None, ge=0.0, le=1.0)
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    rationale: str = ""
+    evidence: tuple[Evidence, ...] = ()
+    error: str | None = None
+    # provenance
+    judge: str = ""
+    """The backend: ``anthropic``, ``local``, ..."""
+    model: str = ""
+    prompt_version: str = ""
+    principle_version: int = 0
+    principle_hash: str = ""
+    transcript_hash: str = ""
+    sample_index: int = 0
+    usage: Usage = Field(default_factory=Usage)
+    latency_s: float = 0.0
+
+    @property
+    def unsupported_violation(self) -> bool:
+        """A ``violates`` verdict with no verifiable evidence quote."""
+        return self.outcome is Outcome.VIOLATES and not any(
+            e.match is not QuoteMatch.UNVERIFIED for e in self.evidence
+        )
