@@ -32,7 +32,8 @@ class Diagnostic:
 
     def __str__(self) -> str:
         code = f" [{self.code}]" if self.code else ""
-        return f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}{code}"
+        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+        return f"{where}: {self.severity}: {self.message}{code}"
 
 
 class ConstitutionError(Exception):
