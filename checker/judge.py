@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from constitution.model import Constitution, Principle
-
 from checker.transcript import Transcript
-from checker.verdict import Verdict
+from checker.verdict import Usage, Verdict
+from constitution.model import Constitution, Principle
 
 
 @runtime_checkable
@@ -29,3 +29,44 @@ class Judge(Protocol):
         *,
         sample_index: int = 0,
     ) -> Verdict: ...
+
+
+@runtime_checkable
+class GroupedJudge(Judge, Protocol):
+    """A judge that can also grade one transcript against several principles in one call.
+
+    The runner uses :meth:`grade_many` in ``grouped`` mode when the judge has it
+    (checked with ``hasattr``). It returns one verdict per principle, matched to the
+    principles by ``principle_id``; a principle missing from the reply is recorded
+    as an ``error`` verdict.
+    """
+
+    async def grade_many(
+        self,
+        transcript: Transcript,
+        principles: Sequence[Principle],
+        constitution: Constitution,
+        *,
+        sample_index: int = 0,
+    ) -> Sequence[Verdict]: ...
+
+
+@runtime_checkable
+class EstimatingJudge(Protocol):
+    """A judge that can estimate its usage before any spend (``--dry-run``)."""
+
+    async def estimate(
+        self,
+        transcript: Transcript,
+        principles: Sequence[Principle],
+        constitution: Constitution,
+        *,
+        grouped: bool = False,
+    ) -> Usage:
+        """Tokens and cost of grading ``transcript`` against ``principles`` (no judge call).
+
+        Called once per transcript with the principles still to grade (cache misses);
+        the estimate should count a cached transcript prefix as written once and read
+        for the other principles, as the judge would actually send it.
+        """
+        ...
