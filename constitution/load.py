@@ -8,11 +8,11 @@ Every problem is collected and raised together as :class:`ConstitutionLoadError`
 
 from __future__ import annotations
 
-
 import os
 from collections.abc import Callable
 from pathlib import Path
 
+from constitution.checks import check_constitution
 from constitution.errors import ConstitutionLoadError, Diagnostic, Severity
 from constitution.model import Constitution, Principle, Section, SourceLocation
 from constitution.yaml_syntax import parse_yaml
@@ -77,16 +77,18 @@ def _load(
 ) -> Constitution:
     key = Path(os.path.normpath(path.absolute()))
     if key in chain:
-        cycle = " -> ".join(str(p) for p in (*chain, key))
+        cycle = " -> ".join(_display(p) for p in (*chain, key))
         raise ConstitutionLoadError([_error(referrer, str(path), f"cyclic extends: {cycle}")])
-    doc = parse_constitution(reader(path, referrer=referrer), source=str(path))
+    text = reader(path, referrer=referrer)
+    doc = parse_constitution(text, source=str(path))
     diagnostics: list[Diagnostic] = []
     sections = list(doc.sections)
     principles = list(doc.principles)
     for name in doc.include:
         try:
-            text = reader(path.parent / name, referrer=doc.source)
-            part = parse_constitution(text, source=str(path.parent / name), fragment=True)
+            where = _key_location(text, str(path), name)
+            part_text = reader(path.parent / name, referrer=where)
+            part = parse_constitution(part_text, source=str(path.parent / name), fragment=True)
         except ConstitutionLoadError as exc:
             diagnostics.extend(exc.diagnostics)
             continue
@@ -96,7 +98,10 @@ def _load(
     if doc.extends is not None:
         try:
             base = _load(
-                path.parent / doc.extends, chain=(*chain, key), referrer=doc.source, reader=reader
+                path.parent / doc.extends,
+                chain=(*chain, key),
+                referrer=_key_location(text, str(path), "extends"),
+                reader=reader,
             )
         except ConstitutionLoadError as exc:
             diagnostics.extend(exc.diagnostics)
@@ -113,6 +118,21 @@ def _load(
     if diagnostics:
         raise ConstitutionLoadError(_sorted_unique(diagnostics))
     return resolved
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _key_location(text: str, file: str, needle: str) -> SourceLocation:
+    """The first line that mentions ``needle`` (an ``extends`` key, an include entry)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return SourceLocation(file=file, line=number, column=len(line) - len(line.lstrip()) + 1)
+    return SourceLocation(file=file, line=1, column=1)
 
 
 def _merge_sections(base: tuple[Section, ...], own: list[Section]) -> list[Section]:
@@ -146,54 +166,11 @@ def _override(
     return merged
 
 
-def check_constitution(doc: Constitution) -> list[Diagnostic]:
-    """Cross-object checks: duplicate ids, unknown tiers and sections."""
-    diagnostics: list[Diagnostic] = []
-    _check_duplicates(doc.principles, "principle", diagnostics)
-    _check_duplicates(doc.sections, "section", diagnostics)
-    _check_duplicates(doc.tiers, "tier", diagnostics)
-    tier_ids = {t.id for t in doc.tiers}
-    section_ids = {s.id for s in doc.sections}
-    for p in doc.principles:
-        if p.tier is not None and tier_ids and p.tier not in tier_ids:
-            known = ", ".join(t.id for t in doc.tiers)
-            diagnostics.append(
-                _error(p.source, "", f"principle '{p.id}': unknown tier '{p.tier}' (tiers: {known})")
-            )
-        elif p.tier is not None and not tier_ids:
-            diagnostics.append(
-                _error(p.source, "", f"principle '{p.id}': tier '{p.tier}' but no tiers defined")
-            )
-        if p.section is not None and p.section not in section_ids:
-            diagnostics.append(_error(p.source, "", f"principle '{p.id}': unknown section"))
-    return diagnostics
-
-
-def _check_duplicates(
-    items: tuple[Principle, ...] | tuple[Section, ...] | tuple, what: str, out: list[Diagnostic]
-) -> None:
-    first: dict[str, SourceLocation | None] = {}
-    for item in items:
-        if item.id not in first:
-            first[item.id] = item.source
-            continue
-        prior = first[item.id]
-        if prior is None:
-            where = ""
-        elif item.source is not None and prior.file == item.source.file:
-            where = f" (first defined at line {prior.line})"
-        else:
-            where = f" (first defined at {prior.file}:{prior.line})"
-        out.append(_error(item.source, "", f"duplicate {what} id '{item.id}'{where}"))
-
-
 def _sorted_unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     seen: dict[str, Diagnostic] = {}
     for d in diagnostics:
         seen.setdefault(str(d), d)
     return list(seen.values())
-
-
 
 
 __all__ = ["check_constitution", "load_constitution", "load_document", "parse_constitution"]

@@ -12,7 +12,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 FORMAT_VERSION = 1
 """The version of the file format itself (the ``constitution:`` key)."""
@@ -32,16 +32,19 @@ def _check_id(value: str) -> str:
     return value
 
 
-def _check_semver(value: str) -> str:
-    if not _SEMVER_RE.match(value):
-        raise ValueError(f"bad version {value!r}: expected semantic version such as '1.2.0'")
+def _check_semver(value: object) -> str:
+    if not isinstance(value, str) or not _SEMVER_RE.match(value):
+        raise ValueError(
+            f"bad version {value!r}: expected a semantic version string such as '1.2.0' "
+            "(quote it in YAML)"
+        )
     return value
 
 
 PrincipleId = Annotated[str, AfterValidator(_check_id)]
 """A stable dotted id such as ``harm.self-harm``."""
 
-SemVer = Annotated[str, AfterValidator(_check_semver)]
+SemVer = Annotated[str, BeforeValidator(_check_semver)]
 
 
 class _Frozen(BaseModel):

@@ -55,9 +55,7 @@ def constitution_json_schema() -> dict[str, Any]:
             "kind": _enum(Kind, "hard: never outweighed; default: adjustable by context."),
             "scope": _enum(Scope, "Which part of the conversation is judged."),
             "overridable": {"type": "boolean"},
-            "rubric": _obj(
-                {"violates": _TEXT, "complies": _TEXT, "not_applicable": _TEXT}, []
-            ),
+            "rubric": _obj({"violates": _TEXT, "complies": _TEXT, "not_applicable": _TEXT}, []),
             "examples": {"type": "array", "items": example},
             "tags": {"type": "array", "items": _TEXT},
             "rationale": _TEXT,

@@ -16,6 +16,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from constitution._positions import Path, node_position, path_position, to_plain
+from constitution.checks import check_parts
 from constitution.errors import ConstitutionLoadError, Diagnostic, Severity
 from constitution.model import (
     Constitution,
@@ -71,7 +72,7 @@ class _Collector:
             for err in exc.errors():
                 loc = list(err["loc"])
                 yaml_loc = _yaml_path(loc)
-                field = ".".join(str(p) for p in loc)
+                field = ".".join(str(p) for p in yaml_loc)
                 if err["type"] == "extra_forbidden":
                     self.error([*path, *yaml_loc], f"unknown key '{loc[-1]}' in {what}", key=True)
                 elif err["type"] == "missing":
@@ -199,8 +200,21 @@ def _collect_sections(
         _collect_sections(c, raw.get("sections"), [*s_path, "sections"], sid, sections, principles)
 
 
-def _tier_data(raw: Any) -> Any:
-    return {"id": str(raw)} if isinstance(raw, str) else to_plain(raw)
+def _collect_tiers(c: _Collector, raw_list: list[Any]) -> list[Tier]:
+    tiers: list[Tier] = []
+    for i, raw in enumerate(raw_list):
+        path: list[str | int] = ["tiers", i]
+        if isinstance(raw, str):
+            data: dict[str, Any] = {"id": raw}
+        elif isinstance(raw, dict):
+            data = to_plain(raw)
+        else:
+            c.error(path, "a tier must be an id or a mapping with id, title and description")
+            continue
+        tier = c.validate(Tier, {**data, "source": c.location(path)}, path, f"tier #{i + 1}")
+        if tier is not None:
+            tiers.append(tier)
+    return tiers
 
 
 def parse_yaml(text: str, *, source: str, fragment: bool = False) -> Constitution:
@@ -212,7 +226,9 @@ def parse_yaml(text: str, *, source: str, fragment: bool = False) -> Constitutio
     tree = _load_tree(text, source)
     c = _Collector(source, tree)
     if not isinstance(tree, dict):
-        got = "an empty file" if tree is None else f"a {type(tree).__name__}"
+        got = (
+            "an empty file" if tree is None else "a list" if isinstance(tree, list) else "a scalar"
+        )
         c.error([], f"expected a mapping with id, title, version and principles, got {got}")
         raise ConstitutionLoadError(c.diagnostics)
     allowed = FRAGMENT_KEYS if fragment else DOCUMENT_KEYS
@@ -240,16 +256,16 @@ def parse_yaml(text: str, *, source: str, fragment: bool = False) -> Constitutio
         if not isinstance(tiers_raw, list):
             c.error(["tiers"], "'tiers' must be a list, highest priority first")
             tiers_raw = []
-        tiers = [c.validate(Tier, {**_tier_data(t), "source": c.location(["tiers", i])},
-                            ["tiers", i], f"tier #{i + 1}") for i, t in enumerate(tiers_raw)]  # fmt: skip
-        head["tiers"] = [t for t in tiers if t is not None]
+        head["tiers"] = _collect_tiers(c, tiers_raw)
         if "lint" in tree:
             lint = c.validate(LintConfig, to_plain(tree["lint"]), ["lint"], "lint settings")
             head["lint"] = lint or LintConfig()
     head.update(sections=sections, principles=principles, source=c.location([]))
     document = c.validate(Constitution, head, [], "constitution")
     if c.diagnostics or document is None:
-        raise ConstitutionLoadError(c.diagnostics)
+        # Report cross-object problems among the parts that did parse, so one run shows all.
+        c.diagnostics.extend(check_parts(head.get("tiers", ()), sections, principles))
+        raise ConstitutionLoadError(sorted(c.diagnostics, key=lambda d: (d.line, d.column)))
     return document
 
 

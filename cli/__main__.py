@@ -1,0 +1,5 @@
+"""``python -m cli`` runs the ``constitution`` command."""
+
+from cli.app import main
+
+main()
