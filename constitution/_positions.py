@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from constitution._fastyaml import PositionedList, PositionedMap
+
 Path = Sequence[str | int]
 
 
@@ -48,7 +50,15 @@ def path_position(root: Any, path: Path, *, key: bool = False) -> tuple[int, int
 
 
 def to_plain(node: Any) -> Any:
-    """A ruamel tree as plain dicts, lists and scalars (strings lose their style)."""
+    """A ruamel tree as plain dicts, lists and scalars (strings lose their style).
+
+    Trees from :mod:`constitution._fastyaml` already hold plain scalars: a shallow copy
+    of the top container is enough (and much faster on large files).
+    """
+    if isinstance(node, PositionedMap):
+        return dict(node)
+    if isinstance(node, PositionedList):
+        return list(node)
     if isinstance(node, dict):
         return {str(k) if not isinstance(k, str) else k: to_plain(v) for k, v in node.items()}
     if isinstance(node, list):

@@ -15,6 +15,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from constitution._fastyaml import load_positioned
 from constitution._positions import Path, node_position, path_position, to_plain
 from constitution.checks import check_parts
 from constitution.errors import ConstitutionLoadError, Diagnostic, Severity
@@ -89,9 +90,8 @@ def _yaml_path(loc: list[Any]) -> list[Any]:
 
 
 def _load_tree(text: str, file: str) -> Any:
-    yaml = new_yaml()
     try:
-        return yaml.load(text)
+        return load_positioned(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

@@ -15,15 +15,12 @@ CASES: list[tuple[str, dict[str, str], list[str]]] = [
     (
         "broken-yaml",
         {"main.yaml": "id: x\ntitle: [oops\nversion: 1.0.0\n"},
-        ["main.yaml:3:8: error: invalid YAML: expected ',' or ']', but got ':'"],
+        ["main.yaml:3:8: error: invalid YAML: did not find expected ',' or ']'"],
     ),
     (
         "duplicate-yaml-key",
         {"main.yaml": HEAD + "title: again\n"},
-        [
-            'main.yaml:5:1: error: invalid YAML: found duplicate key "title" with value'
-            ' "again" (original value: "T")'
-        ],
+        ["main.yaml:5:1: error: invalid YAML: duplicate key 'title' (first defined at line 3)"],
     ),
     (
         "unknown-keys",
