@@ -13,6 +13,7 @@ from checker.errors import CheckerError
 from constitution.errors import ConstitutionError, ConstitutionLoadError
 
 from cli import constitution_cmd  # noqa: F401  (registers commands)
+from cli import transcripts_cmd  # noqa: F401  (registers commands)
 from cli._app import app
 
 EXIT_USAGE = 2

@@ -177,7 +177,9 @@ def _from_stream(
         return
     container = detect_container(name, head, format)
     wrong = _wrong_format(container, format)
-    if wrong:
+    if not head.strip():
+        yield not_a_transcript(name, None, "expected a transcript, found an empty file")
+    elif wrong:
         yield not_a_transcript(name, None, wrong)
     elif container is Container.ZIP:
         seekable = stream if stream.seekable() else io.BytesIO(stream.read())

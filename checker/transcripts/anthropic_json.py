@@ -55,7 +55,9 @@ def anthropic_transcript(record: Any, metadata: dict[str, Any]) -> Transcript:
     for i, raw in enumerate(raw_messages):
         messages.append(_message(raw, f"messages[{i}]"))
     fields = {k: v for k, v in record.items() if k not in ("messages", "system", "model", "id")}
-    meta = {**metadata, "format": "anthropic", "model": record.get("model")}
+    meta = {**metadata, "format": "anthropic"}
+    if record.get("model") is not None:
+        meta["model"] = record["model"]
     if fields:
         meta["fields"] = fields
     return build_transcript(messages, meta, given_id)

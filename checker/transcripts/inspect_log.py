@@ -120,14 +120,14 @@ def inspect_eval_transcripts(stream: IO[bytes], name: str) -> Iterator[Item]:
         yield not_a_transcript(name, None, exc.under(header_name) if header_name else exc)
         return
     except _ZIP_ERRORS as exc:
-        yield not_a_transcript(name, None, f"expected a zipped Inspect log (.eval): {exc}")
+        yield not_a_transcript(name, None, f"expected a zipped Inspect log (.eval) ({exc})")
         return
     samples = sorted((m for m in members if _SAMPLE_NAME.match(m)), key=_sample_order)
     for index, member in enumerate(samples):
         try:
             sample = json.loads(archive.read(member))
         except _ZIP_ERRORS as exc:
-            yield not_a_transcript(name, None, f"expected a JSON sample at {member}: {exc}")
+            yield not_a_transcript(name, None, f"expected a JSON sample at {member} ({exc})")
             continue
         yield _item(sample, spec, name, member, index, sep=":")
 
@@ -241,7 +241,7 @@ def _tool_call(call: Any, path: str) -> ToolCallPart:
 
 def _content(content: Any, path: str) -> tuple[list[Part], list[Any]]:
     if isinstance(content, str):
-        return [TextPart(text=content)], []
+        return ([TextPart(text=content)] if content else []), []
     items = expect_list(content, "a string or a list of content objects", path)
     parts: list[Part] = []
     other: list[Any] = []

@@ -68,7 +68,9 @@ def openai_transcript(record: Any, metadata: dict[str, Any]) -> Transcript:
         prefix = "messages"
     messages = [_message(raw, f"{prefix}[{i}]") for i, raw in enumerate(raw_messages)]
     model = record.get("model") if isinstance(record, dict) else None
-    meta = {**metadata, "format": "openai", "model": model}
+    meta = {**metadata, "format": "openai"}
+    if model is not None:
+        meta["model"] = model
     if fields:
         meta["fields"] = fields
     return build_transcript(messages, meta, given_id)
@@ -111,7 +113,7 @@ def _content(content: Any, path: str) -> tuple[list[Part], list[Any]]:
     if content is None:
         return [], []
     if isinstance(content, str):
-        return [TextPart(text=content)], []
+        return ([TextPart(text=content)] if content else []), []
     items = expect_list(content, "a string, null or a list of content parts", path)
     parts: list[Part] = []
     other: list[Any] = []
