@@ -1,0 +1,254 @@
+"""What a check run produces: verdicts, per-pair aggregates over samples, totals, summaries.
+
+With ``samples`` K > 1 each (transcript, principle) pair is judged K times; the
+pair's outcome is the majority outcome of its non-error samples (a tie between
+``violates`` and anything else resolves to ``violates``, otherwise to the first in
+the order ``violates``, ``complies``, ``not_applicable``), ``agreement`` is the
+share of non-error samples that agree with it, and a pair whose samples disagree
+is ``unstable``. A pair whose samples all failed is an ``error``: never a pass.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+from checker.verdict import Outcome, Verdict
+
+_TIE_ORDER = (Outcome.VIOLATES, Outcome.COMPLIES, Outcome.NOT_APPLICABLE)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PairResult(_Model):
+    """One (transcript, principle) pair, aggregated over its samples."""
+
+    transcript_id: str
+    principle_id: str
+    outcome: Outcome
+    samples: tuple[Outcome, ...]
+    agreement: float | None
+    """Share of non-error samples agreeing with ``outcome`` (None when all failed)."""
+    unstable: bool
+    score: float | None
+    """Mean score of the non-error samples that have one."""
+    unsupported_violation: bool
+    """The outcome is ``violates`` and no violating sample has verifiable evidence."""
+
+
+class PrincipleSummary(_Model):
+    principle_id: str
+    pairs: int
+    complies: int
+    violates: int
+    not_applicable: int
+    errors: int
+    unstable: int
+    unsupported_violations: int
+    violation_rate: float | None
+    """``violates / (complies + violates)``: among the pairs where the principle applied."""
+
+
+class TranscriptSummary(_Model):
+    transcript_id: str
+    violations: int
+    violated: tuple[str, ...]
+    errors: int
+    min_score: float | None
+
+
+class RunTotals(_Model):
+    pairs: int = 0
+    """(transcript, principle) pairs checked."""
+    judgments: int = 0
+    """Verdicts in the run: pairs x samples."""
+    calls: int = 0
+    """Judge calls made by this run (a grouped call covers several judgments)."""
+    cache_hits: int = 0
+    out_of_scope: int = 0
+    """Judgments settled as ``not_applicable`` without a call (nothing in scope)."""
+    errors: int = 0
+    """Judgments whose verdict is ``error``."""
+    violations: int = 0
+    """Pairs whose (majority) outcome is ``violates``."""
+    unsupported_violations: int = 0
+    unverified_quotes: int = 0
+    unstable_pairs: int = 0
+    input_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    """Tokens and cost of the calls this run made (cache hits cost nothing)."""
+    wall_s: float = 0.0
+
+
+class RunInfo(_Model):
+    id: int
+    started: str
+    finished: str | None = None
+    status: str
+    constitution_id: str
+    constitution_version: str
+    judge: str
+    model: str
+    prompt_version: str
+    mode: str = "per-principle"
+    samples: int = 1
+
+
+class RunResult(_Model):
+    """Everything a run produced; :mod:`checker.output` renders it."""
+
+    run: RunInfo
+    totals: RunTotals
+    principles: tuple[PrincipleSummary, ...]
+    worst_transcripts: tuple[TranscriptSummary, ...]
+    pairs: tuple[PairResult, ...]
+    verdicts: tuple[Verdict, ...]
+
+    @property
+    def has_violations(self) -> bool:
+        return any(p.outcome is Outcome.VIOLATES for p in self.pairs)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(v.outcome is Outcome.ERROR for v in self.verdicts)
+
+
+def aggregate_pairs(verdicts: Iterable[Verdict]) -> list[PairResult]:
+    """Group sample verdicts by (transcript, principle), in first-seen order."""
+    groups: dict[tuple[str, str], list[Verdict]] = {}
+    for verdict in verdicts:
+        groups.setdefault((verdict.transcript_id, verdict.principle_id), []).append(verdict)
+    return [
+        _aggregate(tid, pid, sorted(vs, key=lambda v: v.sample_index))
+        for (tid, pid), vs in groups.items()
+    ]
+
+
+def _aggregate(transcript_id: str, principle_id: str, samples: list[Verdict]) -> PairResult:
+    valid = [v for v in samples if v.outcome is not Outcome.ERROR]
+    outcome = majority_outcome([v.outcome for v in valid])
+    agreement = None
+    if valid:
+        agreement = sum(v.outcome is outcome for v in valid) / len(valid)
+    scores = [v.score for v in valid if v.score is not None]
+    violating = [v for v in valid if v.outcome is Outcome.VIOLATES]
+    return PairResult(
+        transcript_id=transcript_id,
+        principle_id=principle_id,
+        outcome=outcome,
+        samples=tuple(v.outcome for v in samples),
+        agreement=agreement,
+        unstable=agreement is not None and agreement < 1.0,
+        score=sum(scores) / len(scores) if scores else None,
+        unsupported_violation=outcome is Outcome.VIOLATES
+        and all(v.unsupported_violation for v in violating),
+    )
+
+
+def majority_outcome(outcomes: Sequence[Outcome]) -> Outcome:
+    """The most common outcome; ties go to ``violates`` first; nothing valid is ``error``."""
+    counts: Counter[Outcome] = Counter(o for o in outcomes if o is not Outcome.ERROR)
+    if not counts:
+        return Outcome.ERROR
+    best = max(counts.values())
+    return next(o for o in _TIE_ORDER if counts.get(o) == best)
+
+
+def summarise_principles(
+    pairs: Sequence[PairResult], principle_order: Sequence[str] = ()
+) -> list[PrincipleSummary]:
+    """Counts and violation rate per principle, in ``principle_order`` then first-seen order."""
+    by_principle: dict[str, list[PairResult]] = defaultdict(list)
+    for pair in pairs:
+        by_principle[pair.principle_id].append(pair)
+    order = [p for p in principle_order if p in by_principle]
+    order += [p for p in by_principle if p not in order]
+    summaries = []
+    for principle_id in order:
+        group = by_principle[principle_id]
+        counts = Counter(p.outcome for p in group)
+        applicable = counts[Outcome.COMPLIES] + counts[Outcome.VIOLATES]
+        summaries.append(
+            PrincipleSummary(
+                principle_id=principle_id,
+                pairs=len(group),
+                complies=counts[Outcome.COMPLIES],
+                violates=counts[Outcome.VIOLATES],
+                not_applicable=counts[Outcome.NOT_APPLICABLE],
+                errors=counts[Outcome.ERROR],
+                unstable=sum(p.unstable for p in group),
+                unsupported_violations=sum(p.unsupported_violation for p in group),
+                violation_rate=counts[Outcome.VIOLATES] / applicable if applicable else None,
+            )
+        )
+    return summaries
+
+
+def worst_transcripts(pairs: Sequence[PairResult], limit: int = 10) -> list[TranscriptSummary]:
+    """Transcripts with the most violated principles (then the lowest score); none clean."""
+    by_transcript: dict[str, list[PairResult]] = defaultdict(list)
+    for pair in pairs:
+        by_transcript[pair.transcript_id].append(pair)
+    summaries = []
+    for transcript_id, group in by_transcript.items():
+        violated = tuple(p.principle_id for p in group if p.outcome is Outcome.VIOLATES)
+        errors = sum(p.outcome is Outcome.ERROR for p in group)
+        if not violated and not errors:
+            continue
+        scores = [p.score for p in group if p.score is not None]
+        summaries.append(
+            TranscriptSummary(
+                transcript_id=transcript_id,
+                violations=len(violated),
+                violated=violated,
+                errors=errors,
+                min_score=min(scores) if scores else None,
+            )
+        )
+    summaries.sort(
+        key=lambda s: (
+            -s.violations,
+            s.min_score if s.min_score is not None else 1.0,
+            -s.errors,
+            s.transcript_id,
+        )
+    )
+    return summaries[:limit]
+
+
+def build_result(
+    run: RunInfo,
+    verdicts: Sequence[Verdict],
+    totals: RunTotals,
+    principle_order: Sequence[str] = (),
+) -> RunResult:
+    """Aggregate ``verdicts`` and fill the outcome counts of ``totals``."""
+    pairs = aggregate_pairs(verdicts)
+    totals = totals.model_copy(
+        update={
+            "pairs": len(pairs),
+            "judgments": len(verdicts),
+            "errors": sum(v.outcome is Outcome.ERROR for v in verdicts),
+            "violations": sum(p.outcome is Outcome.VIOLATES for p in pairs),
+            "unsupported_violations": sum(p.unsupported_violation for p in pairs),
+            "unverified_quotes": sum(
+                e.match.value == "unverified" for v in verdicts for e in v.evidence
+            ),
+            "unstable_pairs": sum(p.unstable for p in pairs),
+        }
+    )
+    return RunResult(
+        run=run,
+        totals=totals,
+        principles=tuple(summarise_principles(pairs, principle_order)),
+        worst_transcripts=tuple(worst_transcripts(pairs)),
+        pairs=tuple(pairs),
+        verdicts=tuple(verdicts),
+    )

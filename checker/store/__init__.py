@@ -1,0 +1,32 @@
+"""The results store: SQLite with numbered migrations, a judgment cache and run history.
+
+Open it with :func:`open_store` (default ``.constitution/results.db`` under the
+working directory). A judgment is reused when its :class:`CacheKey` matches:
+(backend, model, prompt version, principle content hash, transcript hash, sample
+index). ``error`` verdicts are stored but never reused, so a re-run retries them.
+"""
+
+from checker.store._migrations import MIGRATIONS, migrate
+from checker.store._store import (
+    DEFAULT_DB_PATH,
+    CacheKey,
+    LinkedVerdict,
+    RunRecord,
+    RunStatus,
+    Store,
+    StoreError,
+    open_store,
+)
+
+__all__ = [
+    "DEFAULT_DB_PATH",
+    "MIGRATIONS",
+    "CacheKey",
+    "LinkedVerdict",
+    "RunRecord",
+    "RunStatus",
+    "Store",
+    "StoreError",
+    "migrate",
+    "open_store",
+]

@@ -1,0 +1,109 @@
+"""Numbered schema migrations of the results store, applied in order, each once.
+
+A migration is a function named ``mNNN_description`` taking a connection; the
+names applied so far are kept in the ``migrations`` table. Never edit a released
+migration: add the next number.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def m001_initial(db: sqlite3.Connection) -> None:
+    """Runs, verdicts keyed by the judgment cache key, run links, transcripts."""
+    _execute_all(
+        db,
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            started TEXT NOT NULL,
+            finished TEXT,
+            constitution_id TEXT NOT NULL,
+            constitution_version TEXT NOT NULL,
+            judge TEXT NOT NULL,
+            model TEXT NOT NULL,
+            prompt_version TEXT NOT NULL,
+            options TEXT NOT NULL DEFAULT '{}',
+            status TEXT NOT NULL,
+            totals TEXT NOT NULL DEFAULT '{}',
+            pid INTEGER
+        );
+        CREATE TABLE verdicts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            backend TEXT NOT NULL,
+            model TEXT NOT NULL,
+            prompt_version TEXT NOT NULL,
+            principle_hash TEXT NOT NULL,
+            transcript_hash TEXT NOT NULL,
+            sample_index INTEGER NOT NULL,
+            principle_id TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            verdict TEXT NOT NULL,
+            created TEXT NOT NULL
+        );
+        -- One reusable judgment per cache key: errors are kept (history), never reused.
+        CREATE UNIQUE INDEX verdicts_cache_key ON verdicts
+            (backend, model, prompt_version, principle_hash, transcript_hash, sample_index)
+            WHERE outcome != 'error';
+        CREATE INDEX verdicts_principle ON verdicts (principle_id, principle_hash);
+        CREATE TABLE run_verdicts (
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            transcript_id TEXT NOT NULL,
+            principle_id TEXT NOT NULL,
+            sample_index INTEGER NOT NULL,
+            verdict_id INTEGER NOT NULL REFERENCES verdicts (id),
+            cache_hit INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (run_id, transcript_id, principle_id, sample_index)
+        );
+        CREATE TABLE transcripts (
+            hash TEXT PRIMARY KEY,
+            transcript TEXT NOT NULL
+        );
+        """,
+    )
+
+
+def _execute_all(db: sqlite3.Connection, script: str) -> None:
+    # One statement at a time (executescript() would commit the transaction): no ";" in comments.
+    for statement in script.split(";"):
+        body = "\n".join(
+            line for line in statement.splitlines() if not line.strip().startswith("--")
+        ).strip()
+        if body:
+            db.execute(body)
+
+
+MIGRATIONS: tuple[Migration, ...] = (m001_initial,)
+
+
+def migrate(db: sqlite3.Connection) -> list[str]:
+    """Apply every migration not yet applied; return the names applied now.
+
+    ``db`` must be in autocommit mode (``isolation_level=None``). Each migration
+    runs in its own ``BEGIN IMMEDIATE`` transaction, so two processes opening a new
+    store at once apply it exactly once.
+    """
+    db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied TEXT)")
+    applied: list[str] = []
+    for migration in MIGRATIONS:
+        name = migration.__name__
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            done = db.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone()
+            if done is None:
+                migration(db)
+                db.execute(
+                    "INSERT INTO migrations (name, applied) VALUES (?, ?)",
+                    (name, datetime.now(UTC).isoformat()),
+                )
+                applied.append(name)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+    return applied

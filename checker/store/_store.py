@@ -1,0 +1,365 @@
+"""The SQLite results store: runs, cached verdicts, and which verdicts each run used.
+
+Durability: the database runs in WAL mode and every verdict is committed by itself
+as soon as it arrives, so a process killed with ``kill -9`` loses nothing that was
+finished (``synchronous=NORMAL`` keeps commits cheap; it only risks the last
+transactions on a power loss, not on a crash of the process).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from checker.errors import CheckerError
+from checker.store._migrations import migrate
+from checker.transcript import Transcript
+from checker.verdict import Verdict
+
+DEFAULT_DB_PATH = Path(".constitution") / "results.db"
+"""Relative to the working directory."""
+
+
+class StoreError(CheckerError):
+    """The results store cannot be opened, or a run asked for does not exist."""
+
+
+class RunStatus:
+    RUNNING = "running"
+    COMPLETE = "complete"
+    INTERRUPTED = "interrupted"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class CacheKey:
+    """What makes two judgments the same: re-using one needs all six to match."""
+
+    backend: str
+    model: str
+    prompt_version: str
+    principle_hash: str
+    transcript_hash: str
+    sample_index: int
+
+    def as_tuple(self) -> tuple[str, str, str, str, str, int]:
+        return (
+            self.backend,
+            self.model,
+            self.prompt_version,
+            self.principle_hash,
+            self.transcript_hash,
+            self.sample_index,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One row of the ``runs`` table."""
+
+    id: int
+    started: str
+    finished: str | None
+    constitution_id: str
+    constitution_version: str
+    judge: str
+    model: str
+    prompt_version: str
+    status: str
+    options: dict[str, Any] = field(default_factory=dict)
+    totals: dict[str, Any] = field(default_factory=dict)
+    pid: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedVerdict:
+    """A verdict as a run used it (``cache_hit``: reused from an earlier judgment)."""
+
+    verdict: Verdict
+    cache_hit: bool
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """A results database. Use :func:`open_store`; close it (or use ``with``) when done."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    # -- lifecycle ---------------------------------------------------------------
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- runs ----------------------------------------------------------------------
+    def start_run(
+        self,
+        *,
+        constitution_id: str,
+        constitution_version: str,
+        judge: str,
+        model: str,
+        prompt_version: str,
+        options: dict[str, Any] | None = None,
+    ) -> int:
+        """Record a new run with status ``running``; return its id."""
+        cursor = self.db.execute(
+            "INSERT INTO runs (started, constitution_id, constitution_version, judge, model,"
+            " prompt_version, options, status, pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                _now(),
+                constitution_id,
+                constitution_version,
+                judge,
+                model,
+                prompt_version,
+                json.dumps(options or {}, sort_keys=True),
+                RunStatus.RUNNING,
+                os.getpid(),
+            ),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def reopen_run(self, run_id: int) -> RunRecord:
+        """Mark an earlier run as running again (resume) and return it."""
+        run = self.get_run(run_id)
+        self.db.execute(
+            "UPDATE runs SET status = ?, finished = NULL, pid = ? WHERE id = ?",
+            (RunStatus.RUNNING, os.getpid(), run_id),
+        )
+        return run
+
+    def finish_run(self, run_id: int, status: str, totals: dict[str, Any]) -> None:
+        self.db.execute(
+            "UPDATE runs SET status = ?, finished = ?, totals = ? WHERE id = ?",
+            (status, _now(), json.dumps(totals, sort_keys=True), run_id),
+        )
+
+    def get_run(self, run_id: int | str) -> RunRecord:
+        """The run with this id; ``latest`` names the most recent run."""
+        if isinstance(run_id, str):
+            run_id = self._parse_run_id(run_id)
+        row = self.db.execute(f"{_RUN_SELECT} WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"{self.path}: no run {run_id}")
+        return _run_record(row)
+
+    def list_runs(self, limit: int | None = None) -> list[RunRecord]:
+        """Runs, newest first."""
+        sql = f"{_RUN_SELECT} ORDER BY id DESC"
+        params: tuple[int, ...] = ()
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = (limit,)
+        return [_run_record(row) for row in self.db.execute(sql, params)]
+
+    def _parse_run_id(self, text: str) -> int:
+        if text == "latest":
+            row = self.db.execute("SELECT MAX(id) FROM runs").fetchone()
+            if row[0] is None:
+                raise StoreError(f"{self.path}: no runs yet")
+            return int(row[0])
+        try:
+            return int(text)
+        except ValueError:
+            raise StoreError(f"bad run id {text!r}: expected a number or 'latest'") from None
+
+    # -- verdicts ------------------------------------------------------------------
+    def lookup(self, key: CacheKey) -> tuple[int, Verdict] | None:
+        """The reusable verdict stored under ``key`` (never an ``error``), with its row id."""
+        row = self.db.execute(
+            "SELECT id, verdict FROM verdicts WHERE backend = ? AND model = ? AND"
+            " prompt_version = ? AND principle_hash = ? AND transcript_hash = ? AND"
+            " sample_index = ? AND outcome != 'error'",
+            key.as_tuple(),
+        ).fetchone()
+        if row is None:
+            return None
+        return int(row[0]), Verdict.model_validate_json(row[1])
+
+    def save_verdict(self, run_id: int, key: CacheKey, verdict: Verdict) -> int:
+        """Store ``verdict`` under ``key``, link it to the run, commit; return its row id.
+
+        If another process stored a reusable verdict for ``key`` meanwhile, that one
+        is kept and linked instead.
+        """
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            cursor = self.db.execute(
+                "INSERT INTO verdicts (backend, model, prompt_version, principle_hash,"
+                " transcript_hash, sample_index, principle_id, outcome, verdict, created)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (
+                    *key.as_tuple(),
+                    verdict.principle_id,
+                    verdict.outcome.value,
+                    verdict.model_dump_json(),
+                    _now(),
+                ),
+            )
+            if cursor.rowcount == 1 and cursor.lastrowid is not None:
+                verdict_id = cursor.lastrowid
+            else:
+                found = self.lookup(key)
+                assert found is not None
+                verdict_id = found[0]
+            self._link(run_id, verdict, verdict_id, cache_hit=False)
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+        return verdict_id
+
+    def link_cached(self, run_id: int, hits: Iterable[tuple[int, Verdict]]) -> None:
+        """Link reused verdicts (``(row id, verdict)``) to a run in one transaction."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for verdict_id, verdict in hits:
+                self._link(run_id, verdict, verdict_id, cache_hit=True)
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _link(self, run_id: int, verdict: Verdict, verdict_id: int, *, cache_hit: bool) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO run_verdicts (run_id, transcript_id, principle_id,"
+            " sample_index, verdict_id, cache_hit) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                run_id,
+                verdict.transcript_id,
+                verdict.principle_id,
+                verdict.sample_index,
+                verdict_id,
+                int(cache_hit),
+            ),
+        )
+
+    def run_verdicts(self, run_id: int) -> list[LinkedVerdict]:
+        """Every verdict a run used, in a stable order; ``transcript_id`` as the run saw it."""
+        rows = self.db.execute(
+            "SELECT rv.transcript_id, rv.cache_hit, v.verdict FROM run_verdicts rv"
+            " JOIN verdicts v ON v.id = rv.verdict_id WHERE rv.run_id = ?"
+            " ORDER BY rv.rowid",
+            (run_id,),
+        )
+        linked: list[LinkedVerdict] = []
+        for transcript_id, cache_hit, text in rows:
+            verdict = Verdict.model_validate_json(text)
+            if verdict.transcript_id != transcript_id:
+                verdict = verdict.model_copy(update={"transcript_id": transcript_id})
+            linked.append(LinkedVerdict(verdict, bool(cache_hit)))
+        return linked
+
+    def run_done_pairs(self, run_id: int) -> set[tuple[str, str, int]]:
+        """(transcript id, principle id, sample) a run already holds a non-error verdict for."""
+        rows = self.db.execute(
+            "SELECT rv.transcript_id, rv.principle_id, rv.sample_index FROM run_verdicts rv"
+            " JOIN verdicts v ON v.id = rv.verdict_id WHERE rv.run_id = ? AND v.outcome != 'error'",
+            (run_id,),
+        )
+        return {(t, p, int(s)) for t, p, s in rows}
+
+    def count_verdicts(self, *, include_errors: bool = True) -> int:
+        where = "" if include_errors else " WHERE outcome != 'error'"
+        return int(self.db.execute(f"SELECT COUNT(*) FROM verdicts{where}").fetchone()[0])
+
+    def iter_verdicts(self, *, backend: str | None = None) -> Iterator[Verdict]:
+        """Every stored reusable verdict (optionally of one backend), oldest first."""
+        sql = "SELECT verdict FROM verdicts WHERE outcome != 'error'"
+        params: tuple[str, ...] = ()
+        if backend is not None:
+            sql += " AND backend = ?"
+            params = (backend,)
+        for (text,) in self.db.execute(sql + " ORDER BY id", params):
+            yield Verdict.model_validate_json(text)
+
+    # -- transcripts ---------------------------------------------------------------
+    def save_transcript(self, transcript: Transcript, transcript_hash: str | None = None) -> None:
+        """Keep the transcript a verdict was made on (once per content hash)."""
+        digest = transcript_hash or transcript.content_hash()
+        exists = self.db.execute("SELECT 1 FROM transcripts WHERE hash = ?", (digest,)).fetchone()
+        if exists is None:
+            self.db.execute(
+                "INSERT OR IGNORE INTO transcripts (hash, transcript) VALUES (?, ?)",
+                (digest, transcript.model_dump_json()),
+            )
+
+    def get_transcript(self, transcript_hash: str) -> Transcript | None:
+        row = self.db.execute(
+            "SELECT transcript FROM transcripts WHERE hash = ?", (transcript_hash,)
+        ).fetchone()
+        return None if row is None else Transcript.model_validate_json(row[0])
+
+
+_RUN_SELECT = (
+    "SELECT id, started, finished, constitution_id, constitution_version, judge, model,"
+    " prompt_version, status, options, totals, pid FROM runs"
+)
+
+
+def _run_record(row: tuple[Any, ...]) -> RunRecord:
+    status = row[8]
+    pid = row[11]
+    if status == RunStatus.RUNNING and pid is not None and not _alive(pid):
+        status = RunStatus.INTERRUPTED
+    return RunRecord(
+        id=row[0],
+        started=row[1],
+        finished=row[2],
+        constitution_id=row[3],
+        constitution_version=row[4],
+        judge=row[5],
+        model=row[6],
+        prompt_version=row[7],
+        status=status,
+        options=json.loads(row[9]),
+        totals=json.loads(row[10]),
+        pid=pid,
+    )
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def open_store(path: Path | str | None = None) -> Store:
+    """Open (creating and migrating if needed) the store at ``path``.
+
+    ``None`` means :data:`DEFAULT_DB_PATH` under the current working directory.
+    """
+    db_path = Path(path) if path is not None else Path.cwd() / DEFAULT_DB_PATH
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(db_path, isolation_level=None, timeout=30.0)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        migrate(db)
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(f"{db_path}: cannot open the results store: {exc}") from exc
+    return Store(db, db_path)
