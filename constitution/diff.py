@@ -11,22 +11,20 @@ Markdown rather than YAML) is not a rewording.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 from enum import StrEnum
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from constitution.model import Constitution, Example, Principle, Rubric
-from constitution.worddiff import WordSpan, jaccard, normalise_space, token_set, word_diff
+from constitution.worddiff import WordSpan, jaccard, normalise_space, tokenize, word_diff
 
 DIFF_SCHEMA_VERSION = 1
 
 RENAME_THRESHOLD = 0.6
-"""Minimum similarity (difflib ratio over title and statement) for a rename."""
+"""Minimum similarity (difflib ratio over the words of title and statement) for a rename."""
 _PREFILTER = 0.3
 """Minimum word-set Jaccard before the exact similarity is computed."""
 
@@ -263,8 +261,8 @@ def _common_tier_ranks(old: Constitution, new: Constitution) -> dict[str, tuple[
 # -- renames ------------------------------------------------------------------------------
 
 
-def _match_text(p: Principle) -> str:
-    return normalise_space(f"{p.title}\n{p.statement}")
+def _match_tokens(p: Principle) -> list[str]:
+    return [t.lower() for t in tokenize(f"{p.title}\n{p.statement}")]
 
 
 def match_renames(
@@ -272,33 +270,44 @@ def match_renames(
 ) -> dict[str, tuple[Principle, Principle, float]]:
     """Pair removed with added principles whose content is alike: ``{new_id: (old, new, ratio)}``.
 
-    Only unmatched ids are compared. A word-set Jaccard prefilter and difflib's cheap
-    upper bounds keep this far from quadratic ``ratio()`` calls; pairs are then taken
-    greedily, most similar first, each principle used once.
+    Similarity is difflib's ratio over the words of title and statement. Identical
+    texts pair first by hash; the rest are compared only after a word-set Jaccard
+    prefilter and difflib's cheap upper bounds, then taken greedily, most similar
+    first, each principle used once.
     """
-    olds = [(p, _match_text(p)) for p in removed]
-    news = [(p, _match_text(p)) for p in added]
-    if not olds or not news:
-        return {}
-    new_sets = [token_set(text) for _, text in news]
+    olds = [(p, _match_tokens(p)) for p in removed]
+    news = [(p, _match_tokens(p)) for p in added]
+    out: dict[str, tuple[Principle, Principle, float]] = {}
+    by_text: dict[tuple[str, ...], list[int]] = {}
+    for j, (_, tokens) in enumerate(news):
+        by_text.setdefault(tuple(tokens), []).append(j)
+    used_old: set[int] = set()
+    used_new: set[int] = set()
+    for i, (old, tokens) in enumerate(olds):
+        same = by_text.get(tuple(tokens))
+        if same:
+            j = same.pop(0)
+            used_old.add(i)
+            used_new.add(j)
+            out[news[j][0].id] = (old, news[j][0], 1.0)
     candidates: list[tuple[float, int, int]] = []
-    for i, (_, old_text) in enumerate(olds):
-        old_set = token_set(old_text)
-        matcher = SequenceMatcher(None, autojunk=False)
-        matcher.set_seq2(old_text)
-        for j, (_, new_text) in enumerate(news):
-            if jaccard(old_set, new_sets[j]) < _PREFILTER:
+    new_sets = [frozenset(tokens) for _, tokens in news]
+    matcher: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
+    for i, (_, old_tokens) in enumerate(olds):
+        if i in used_old:
+            continue
+        old_set = frozenset(old_tokens)
+        matcher.set_seq2(old_tokens)
+        for j, (_, new_tokens) in enumerate(news):
+            if j in used_new or jaccard(old_set, new_sets[j]) < _PREFILTER:
                 continue
-            matcher.set_seq1(new_text)
+            matcher.set_seq1(new_tokens)
             if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
                 continue
             score = matcher.ratio()
             if score >= threshold:
                 candidates.append((score, i, j))
     candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
-    used_old: set[int] = set()
-    used_new: set[int] = set()
-    out: dict[str, tuple[Principle, Principle, float]] = {}
     for score, i, j in candidates:
         if i in used_old or j in used_new:
             continue
@@ -311,19 +320,13 @@ def match_renames(
 # -- one pair of principles ---------------------------------------------------------------
 
 
-def _norm(value: Any) -> Any:
-    """Whitespace-normalised copy of a JSON-like value (for content comparison)."""
-    if isinstance(value, str):
-        return normalise_space(value)
-    if isinstance(value, dict):
-        return {k: _norm(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list | tuple):
-        return [_norm(v) for v in value]
-    return value
+ExampleKey = tuple[str, tuple[tuple[str, str], ...], str]
 
 
-def _example_key(example: Example) -> str:
-    return json.dumps(_norm(example.model_dump(mode="json")), sort_keys=True)
+def _example_key(example: Example) -> ExampleKey:
+    """What makes two examples the same, whitespace ignored (cheaper than a model dump)."""
+    messages = tuple((m.role.value, normalise_space(m.content)) for m in example.messages)
+    return example.label.value, messages, normalise_space(example.note)
 
 
 def _rubric_fields(rubric: Rubric | None) -> dict[str, str | None]:
@@ -336,17 +339,18 @@ def _rubric_fields(rubric: Rubric | None) -> dict[str, str | None]:
     }
 
 
-def _content_key(p: Principle) -> Any:
-    content = p.judged_content()
-    content.pop("id", None)
-    content["rubric"] = _rubric_fields(p.rubric)
-    content["examples"] = sorted(_example_key(e) for e in p.examples)
-    return _norm(content)
-
-
-def judged_content_changed(old: Principle, new: Principle) -> bool:
-    """Whether what a judge sees changed, ignoring the id, example order and whitespace."""
-    return bool(_content_key(old) != _content_key(new))
+JUDGED_KINDS = frozenset(
+    {
+        ChangeKind.RETITLED,
+        ChangeKind.REWORDED,
+        ChangeKind.RETIERED,
+        ChangeKind.KIND,
+        ChangeKind.SCOPE,
+        ChangeKind.EXAMPLE_ADDED,
+        ChangeKind.EXAMPLE_REMOVED,
+    }
+)
+"""Changes to what a judge sees (:meth:`Principle.judged_content`, id aside)."""
 
 
 def _pair_changes(
@@ -422,7 +426,7 @@ def _pair_changes(
                 new=new.version,
             )
         )
-    if new.version <= old.version and judged_content_changed(old, new):
+    if new.version <= old.version and any(c.kind in JUDGED_KINDS for c in out):
         out.append(
             Change(
                 kind=ChangeKind.VERSION_NOT_BUMPED,
@@ -435,20 +439,22 @@ def _pair_changes(
 
 
 def _example_changes(old: Principle, new: Principle) -> list[Change]:
-    remaining = Counter(_example_key(e) for e in new.examples)
-    removed: list[Example] = []
-    for e in old.examples:
-        key = _example_key(e)
-        if remaining[key]:
-            remaining[key] -= 1
+    old_keys = [_example_key(e) for e in old.examples]
+    new_keys = [_example_key(e) for e in new.examples]
+    if old_keys == new_keys:
+        return []
+    unmatched_new = Counter(new_keys)
+    removed = []
+    for e, key in zip(old.examples, old_keys, strict=True):
+        if unmatched_new[key]:
+            unmatched_new[key] -= 1
         else:
             removed.append(e)
-    kept = Counter(_example_key(e) for e in old.examples)
-    added: list[Example] = []
-    for e in new.examples:
-        key = _example_key(e)
-        if kept[key]:
-            kept[key] -= 1
+    unmatched_old = Counter(old_keys)
+    added = []
+    for e, key in zip(new.examples, new_keys, strict=True):
+        if unmatched_old[key]:
+            unmatched_old[key] -= 1
         else:
             added.append(e)
     return [
@@ -508,12 +514,12 @@ def _summary(c: Change) -> str:
 __all__ = [
     "DIFF_SCHEMA_VERSION",
     "DOCUMENT_KINDS",
+    "JUDGED_KINDS",
     "RENAME_THRESHOLD",
     "Change",
     "ChangeKind",
     "ConstitutionDiff",
     "DocumentRef",
     "diff_constitutions",
-    "judged_content_changed",
     "match_renames",
 ]
