@@ -40,7 +40,9 @@ _ROLES = {"user": Role.USER, "assistant": Role.ASSISTANT}
 
 def anthropic_transcript(record: Any, metadata: dict[str, Any]) -> Transcript:
     """One request (or batch line) as a transcript; raises RecordError when it is none."""
-    record = expect_dict(record, 'an object with "messages"')
+    if isinstance(record, list):
+        record = {"messages": record}
+    record = expect_dict(record, 'an object with "messages" or a list of messages')
     given_id = None
     if "custom_id" in record:
         given_id = source_id(record["custom_id"], "custom_id")
