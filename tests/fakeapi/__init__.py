@@ -1,0 +1,22 @@
+"""A fake Anthropic Messages API for tests and benchmarks (loopback only)."""
+
+from tests.fakeapi.backend import (
+    FAULT_KINDS,
+    FakeBackend,
+    FakeConfig,
+    FaultPlan,
+    Stats,
+    rough_tokens,
+)
+from tests.fakeapi.server import FakeMessagesAPI, mock_transport
+
+__all__ = [
+    "FAULT_KINDS",
+    "FakeBackend",
+    "FakeConfig",
+    "FakeMessagesAPI",
+    "FaultPlan",
+    "Stats",
+    "mock_transport",
+    "rough_tokens",
+]
