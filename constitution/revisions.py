@@ -1,17 +1,20 @@
 """Constitutions at other revisions: a file path, or a git revision read through ``git show``.
 
 Specs look like ``HEAD`` (the given file at HEAD), ``HEAD~1``, ``v1.2:policies/assistant.yaml``
-or a plain path. This module runs ``git``; it never writes anything.
+or a plain path. A directory (on disk or at a revision) stands for the one constitution
+in it that no other file there includes or extends. This module runs ``git``; it never
+writes anything.
 """
 
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
 from constitution.errors import ConstitutionError, ConstitutionLoadError, Diagnostic, Severity
-from constitution.load import load_constitution, read_text
+from constitution.load import MARKDOWN_SUFFIXES, load_constitution, parse_constitution, read_text
 from constitution.model import Constitution, SourceLocation
 
 
@@ -52,14 +55,71 @@ def split_revision(spec: str, default_path: Path | None) -> tuple[str, Path] | N
     return spec, default_path
 
 
-def load_revision(spec: str, *, default_path: Path | None = None) -> Constitution:
-    """Load the constitution named by ``spec`` (a path or a git revision).
+CONSTITUTION_SUFFIXES = frozenset({".yaml", ".yml"}) | MARKDOWN_SUFFIXES
 
-    For a bare revision such as ``HEAD~1``, ``default_path`` is the file read at it.
+Reader = Callable[[str], str]
+"""Reads one file of a directory listing by name."""
+
+
+def root_file(directory: str, names: list[str], read: Reader) -> str:
+    """The constitution file of a directory listing: the one no other file includes or extends.
+
+    ``names`` are file names in ``directory``; ``read(name)`` returns a file's text.
+    Files that do not parse as a whole constitution (fragments, READMEs) are skipped.
+    """
+    candidates = sorted(n for n in names if Path(n).suffix.lower() in CONSTITUTION_SUFFIXES)
+    parsed: dict[str, Constitution] = {}
+    for name in candidates:
+        try:
+            parsed[name] = parse_constitution(read(name), source=name)
+        except ConstitutionError:
+            continue
+    referenced = {
+        Path(ref).as_posix()
+        for doc in parsed.values()
+        for ref in (*doc.include, *([doc.extends] if doc.extends else []))
+    }
+    roots = [n for n in parsed if n not in referenced]
+    if len(roots) == 1:
+        return roots[0]
+    found = ", ".join(roots) if roots else "none"
+    raise RevisionError(
+        f"{directory}: expected one constitution file in the directory (not included or "
+        f"extended by another), found {found}; name the file instead"
+    )
+
+
+def _directory_file(directory: Path) -> Path:
+    names = [p.name for p in directory.iterdir() if p.is_file()]
+    name = root_file(str(directory), names, lambda n: (directory / n).read_text(encoding="utf-8"))
+    return directory / name
+
+
+def _git_directory_file(rev: str, top: Path, rel: Path) -> Path | None:
+    """``rel`` joined with its root file when ``rel`` is a directory at ``rev``, else None."""
+    spec = f"{rev}:{rel.as_posix()}" if rel.as_posix() not in ("", ".") else f"{rev}:"
+    if _git(["cat-file", "-t", spec], top).stdout.strip() != "tree":
+        return None
+    listing = _git(["ls-tree", "--name-only", spec], top).stdout.splitlines()
+
+    def read(name: str) -> str:
+        return _git(["show", f"{rev}:{(rel / name).as_posix()}"], top).stdout
+
+    return rel / root_file(f"{rev}:{rel.as_posix()}", listing, read)
+
+
+def load_revision(spec: str, *, default_path: Path | None = None) -> Constitution:
+    """Load the constitution named by ``spec`` (a path, a directory or a git revision).
+
+    For a bare revision such as ``HEAD~1``, ``default_path`` is the file (or directory)
+    read at it.
     """
     split = split_revision(spec, default_path)
     if split is None:
-        return load_constitution(Path(spec), reader=read_text)
+        path = Path(spec)
+        if path.is_dir():
+            path = _directory_file(path)
+        return load_constitution(path, reader=read_text)
     rev, path = split
     cwd = (default_path.parent if default_path is not None else Path.cwd()).absolute()
     top = _git_toplevel(cwd if cwd.exists() else Path.cwd())
@@ -68,4 +128,5 @@ def load_revision(spec: str, *, default_path: Path | None = None) -> Constitutio
     if _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], top).returncode != 0:
         raise RevisionError(f"{spec}: no such file or git revision '{rev}'")
     rel = path.absolute().relative_to(top) if path.exists() or path.is_absolute() else path
+    rel = _git_directory_file(rev, top, rel) or rel
     return load_constitution(rel, reader=partial(_git_reader, rev, top))

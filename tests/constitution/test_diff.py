@@ -17,7 +17,7 @@ from constitution.diff import (
 )
 from constitution.load import load_constitution
 from constitution.model import Constitution, Principle, Tier
-from constitution.revisions import load_revision
+from constitution.revisions import RevisionError, load_revision
 from constitution.worddiff import SpanOp, side, word_diff
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -238,3 +238,24 @@ def test_git_revisions(tmp_path: Path) -> None:
     tagged = load_revision("v1:policies/tutor.yaml", default_path=policy)
     head = load_revision("HEAD", default_path=policy)
     assert _rows(diff_constitutions(tagged, head)) == EXPECTED
+
+
+def test_directories_on_disk_and_at_git_revisions(tmp_path: Path) -> None:
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    (policies / "README.md").write_text("# Notes\n\nNot a constitution.\n")
+    (policies / "tutor.yaml").write_text(V1.read_text())
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-qm", "v1")
+    (policies / "tutor.yaml").write_text(V2.read_text())
+    old = load_revision("HEAD", default_path=policies)
+    new = load_revision(str(policies))
+    assert _rows(diff_constitutions(old, new)) == EXPECTED
+
+
+def test_directory_with_two_constitutions_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(V1.read_text())
+    (tmp_path / "b.yaml").write_text(V2.read_text())
+    with pytest.raises(RevisionError, match="expected one constitution file .* a.yaml, b.yaml"):
+        load_revision(str(tmp_path))
