@@ -589,7 +589,7 @@ def _spend(totals: RunTotals, made: Iterable[Verdict]) -> RunTotals:
             "cache_read_tokens": usage.cache_read_tokens,
             "cache_write_tokens": usage.cache_write_tokens,
             "output_tokens": usage.output_tokens,
-            "cost_usd": usage.cost_usd,
+            "cost_usd": round(usage.cost_usd, 8),
         }
     )
 

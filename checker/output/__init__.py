@@ -1,0 +1,60 @@
+"""Renderings of a check run: ``table``, ``json``, ``jsonl``, ``markdown``, ``junit``.
+
+``json`` is the versioned run document described in ``docs/VERDICT.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from checker.errors import CheckerError
+from checker.output._json import (
+    RUN_SCHEMA,
+    RUN_SCHEMA_VERSION,
+    render_json,
+    render_jsonl,
+    run_document,
+    verdict_record,
+)
+from checker.output._junit import render_junit
+from checker.output._markdown import render_markdown
+from checker.output._table import render_table
+from checker.results import RunResult
+
+Renderer = Callable[[RunResult], str]
+
+RENDERERS: dict[str, Renderer] = {
+    "table": render_table,
+    "json": render_json,
+    "jsonl": render_jsonl,
+    "markdown": render_markdown,
+    "junit": render_junit,
+}
+FORMATS: tuple[str, ...] = tuple(RENDERERS)
+
+
+def render(result: RunResult, format: str) -> str:
+    """``result`` in one of :data:`FORMATS`."""
+    try:
+        renderer = RENDERERS[format]
+    except KeyError:
+        raise CheckerError(
+            f"unknown format {format!r}: expected one of {', '.join(FORMATS)}"
+        ) from None
+    return renderer(result)
+
+
+__all__ = [
+    "FORMATS",
+    "RENDERERS",
+    "RUN_SCHEMA",
+    "RUN_SCHEMA_VERSION",
+    "render",
+    "render_json",
+    "render_jsonl",
+    "render_junit",
+    "render_markdown",
+    "render_table",
+    "run_document",
+    "verdict_record",
+]

@@ -1,0 +1,60 @@
+"""Markdown rendering for pull-request comments and job summaries."""
+
+from __future__ import annotations
+
+from checker.output._text import counts_line, headline, percent, short, spend_line
+from checker.results import RunResult
+from checker.verdict import Outcome
+
+
+def _cell(text: str) -> str:
+    return short(text).replace("\\", "\\\\").replace("|", "\\|")
+
+
+def render_markdown(result: RunResult) -> str:
+    lines = [
+        f"## {_cell(headline(result))}",
+        "",
+        f"{counts_line(result)}.",
+        "",
+        f"{spend_line(result).capitalize()}.",
+        "",
+        "| Principle | Pairs | Complies | Violates | N/A | Errors | Violation rate |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for p in result.principles:
+        lines.append(
+            f"| `{p.principle_id}` | {p.pairs} | {p.complies} | {p.violates} |"
+            f" {p.not_applicable} | {p.errors} | {percent(p.violation_rate)} |"
+        )
+    if result.worst_transcripts:
+        lines += [
+            "",
+            "### Worst transcripts",
+            "",
+            "| Transcript | Violations | Errors | Principles |",
+        ]
+        lines.append("|---|---:|---:|---|")
+        for t in result.worst_transcripts:
+            principles = ", ".join(f"`{p}`" for p in t.violated)
+            lines.append(
+                f"| {_cell(t.transcript_id)} | {t.violations} | {t.errors} | {principles} |"
+            )
+    findings = [v for v in result.verdicts if v.outcome in (Outcome.VIOLATES, Outcome.ERROR)]
+    if findings:
+        lines += ["", "### Findings", "", "| Transcript | Principle | Outcome | Why | Evidence |"]
+        lines.append("|---|---|---|---|---|")
+        for v in findings:
+            outcome = v.outcome.value
+            if v.unsupported_violation:
+                outcome += " (no verifiable evidence)"
+            why = v.error if v.outcome is Outcome.ERROR else v.rationale
+            evidence = "<br>".join(
+                f"msg {e.message_index}: “{_cell(short(e.quote, 120))}” ({e.match.value})"
+                for e in v.evidence
+            )
+            lines.append(
+                f"| {_cell(v.transcript_id)} | `{v.principle_id}` | {outcome} |"
+                f" {_cell(why or '')} | {evidence} |"
+            )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,75 @@
+"""Plain-text rendering: totals, a per-principle table, worst transcripts, findings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from checker.output._text import (
+    counts_line,
+    evidence_line,
+    headline,
+    percent,
+    plural,
+    short,
+    spend_line,
+)
+from checker.results import RunResult
+from checker.verdict import Outcome
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
+    lines = []
+    for row in (header, *rows):
+        rest = zip(row[1:], widths[1:], strict=True)
+        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in rest]
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+def render_table(result: RunResult) -> str:
+    lines = [headline(result), counts_line(result), spend_line(result), ""]
+    rows = [
+        [
+            p.principle_id,
+            str(p.pairs),
+            str(p.complies),
+            str(p.violates),
+            str(p.not_applicable),
+            str(p.errors),
+            percent(p.violation_rate),
+        ]
+        for p in result.principles
+    ]
+    header = ["principle", "pairs", "complies", "violates", "n/a", "errors", "violation rate"]
+    lines += _table(header, rows)
+    if result.worst_transcripts:
+        lines += ["", "worst transcripts:"]
+        for t in result.worst_transcripts:
+            errors = f", {plural(t.errors, 'error')}" if t.errors else ""
+            violated = f": {', '.join(t.violated)}" if t.violated else ""
+            count = plural(t.violations, "violation")
+            lines.append(f"  {t.transcript_id}  {count}{errors}{violated}")
+    lines += _findings(result)
+    return "\n".join(lines) + "\n"
+
+
+def _findings(result: RunResult) -> list[str]:
+    lines: list[str] = []
+    violations = [v for v in result.verdicts if v.outcome is Outcome.VIOLATES]
+    if violations:
+        lines += ["", "violations:"]
+        for v in violations:
+            score = f" score {v.score:.2f}" if v.score is not None else ""
+            flag = "  [no verifiable evidence]" if v.unsupported_violation else ""
+            sample = f" sample {v.sample_index}" if result.run.samples > 1 else ""
+            lines.append(f"  {v.transcript_id} x {v.principle_id}{sample}:{score}{flag}")
+            if v.rationale:
+                lines.append(f"    {short(v.rationale)}")
+            lines += [f"    {evidence_line(e)}" for e in v.evidence]
+    errors = [v for v in result.verdicts if v.outcome is Outcome.ERROR]
+    if errors:
+        lines += ["", "errors:"]
+        for v in errors:
+            lines.append(f"  {v.transcript_id} x {v.principle_id}: {short(v.error or 'error')}")
+    return lines
