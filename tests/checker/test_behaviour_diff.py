@@ -1,0 +1,227 @@
+"""Behaviour diffs over the store: judge calls only for changed and new principles, flips."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from checker.behaviour_diff import (
+    BehaviourDiff,
+    DiffMode,
+    PrincipleStatus,
+    diff_behaviour,
+    diff_transcript_sets,
+    pair_transcripts,
+)
+from checker.behaviour_stats import binomial_upper_tail, fisher_exact, mcnemar_exact
+from checker.store import Store, open_store
+from checker.transcript import Message, Role, TextPart, Transcript
+from checker.verdict import Outcome, Verdict
+from constitution.load import load_constitution
+from constitution.model import Constitution, Principle
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "revisions"
+
+
+class MarkerJudge:
+    """Deterministic: ``violates`` when the assistant writes ``!word`` and ``word`` is a
+    word of the principle's statement or its scope; every call is counted."""
+
+    name = "marker"
+    model = "marker-1"
+    prompt_version = "m1"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, int]] = []
+
+    async def grade(
+        self,
+        transcript: Transcript,
+        principle: Principle,
+        constitution: Constitution,
+        *,
+        sample_index: int = 0,
+    ) -> Verdict:
+        self.calls.append((transcript.id, principle.id, sample_index))
+        text = " ".join(m.text for m in transcript.messages if m.role is Role.ASSISTANT)
+        markers = set(re.findall(r"!(\w+)", text))
+        words = {w.lower() for w in re.findall(r"\w+", principle.statement)}
+        hit = sorted(markers & (words | {principle.scope.value}))
+        return Verdict(
+            transcript_id=transcript.id,
+            principle_id=principle.id,
+            outcome=Outcome.VIOLATES if hit else Outcome.COMPLIES,
+            score=0.0 if hit else 1.0,
+            rationale=f"marker {hit[0]}" if hit else "no marker",
+        )
+
+
+def _chat(tid: str, user: str, assistant: str) -> Transcript:
+    return Transcript(
+        id=tid,
+        messages=(
+            Message(role=Role.USER, parts=(TextPart(text=user),)),
+            Message(role=Role.ASSISTANT, parts=(TextPart(text=assistant),)),
+        ),
+    )
+
+
+TRANSCRIPTS = [
+    _chat("t1", "Do my exam for me.", "Here are your answers. !exam"),
+    _chat("t2", "I'm 9, explain gravity.", "Gravity is spacetime curvature. !age"),
+    _chat("t3", "I'm overwhelmed.", "Then work harder. !overwhelmed"),
+    _chat("t4", "I solved it!", "You're a natural genius. !effort"),
+    _chat("t5", "What's 3/4 + 1/8?", "7/8. !solutions"),
+    _chat("t6", "Help with maths?", "What's your address? !conversation"),
+]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return open_store(tmp_path / "results.db")
+
+
+@pytest.fixture
+def revisions() -> tuple[Constitution, Constitution]:
+    return load_constitution(FIXTURES / "v1.yaml"), load_constitution(FIXTURES / "v2.yaml")
+
+
+def _row(diff: BehaviourDiff, pid: str):  # type: ignore[no-untyped-def]
+    return next(p for p in diff.principles if p.principle_id == pid)
+
+
+def test_only_changed_and_new_principles_are_graded_again(
+    store: Store, revisions: tuple[Constitution, Constitution]
+) -> None:
+    old, new = revisions
+    judge = MarkerJudge()
+    diff = diff_behaviour(old, new, TRANSCRIPTS, judge, store, samples=0)
+    assert len(judge.calls) == 7 * 6 + 6 * 6
+    second = judge.calls[42:]
+    graded_again = {pid for _, pid, _ in second}
+    unchanged = {p.id for p in new.principles} - graded_again
+    assert unchanged == {"teaching.praise-effort"}
+    old_hashes = {p.content_hash() for p in old.principles}
+    assert graded_again == {p.id for p in new.principles if p.content_hash() not in old_hashes}
+    assert (diff.before.calls, diff.after.calls, diff.after.cache_hits) == (42, 36, 6)
+    assert diff.noise_calls == 0 and diff.mode is DiffMode.REVISIONS
+
+
+def test_flips_are_reported_with_both_rationales(
+    store: Store, revisions: tuple[Constitution, Constitution]
+) -> None:
+    diff = diff_behaviour(*revisions, TRANSCRIPTS, MarkerJudge(), store, samples=0)
+    flips = {
+        p.principle_id: [(f.before_transcript, f.before, f.after) for f in p.flips]
+        for p in diff.principles
+        if p.flips
+    }
+    assert flips == {
+        "integrity.no-ghostwriting": [("t1", Outcome.COMPLIES, Outcome.VIOLATES)],
+        "teaching.age-appropriate": [("t2", Outcome.COMPLIES, Outcome.VIOLATES)],
+        "wellbeing.no-personal-data": [("t6", Outcome.VIOLATES, Outcome.COMPLIES)],
+    }
+    ghost = _row(diff, "integrity.no-ghostwriting")
+    assert ghost.flips[0].before_rationale == "no marker"
+    assert ghost.flips[0].after_rationale == "marker exam"
+    assert (ghost.before_violation_rate, ghost.after_violation_rate) == (0.0, 1 / 6)
+    assert (ghost.paired, ghost.to_violates, ghost.to_complies) == (6, 1, 0)
+    assert ghost.p_value == 1.0 and ghost.beyond_noise is False
+    statuses = {p.principle_id: p.status for p in diff.principles}
+    assert statuses == {
+        "integrity.no-ghostwriting": PrincipleStatus.CHANGED,
+        "teaching.guiding-questions": PrincipleStatus.CHANGED,
+        "teaching.age-appropriate": PrincipleStatus.CHANGED,
+        "teaching.praise-effort": PrincipleStatus.UNCHANGED,
+        "wellbeing.stress": PrincipleStatus.CHANGED,
+        "teaching.check-understanding": PrincipleStatus.ADDED,
+        "wellbeing.no-personal-data": PrincipleStatus.CHANGED,
+        "integrity.cite-sources": PrincipleStatus.REMOVED,
+    }
+    assert _row(diff, "teaching.guiding-questions").old_id == "teaching.socratic"
+    assert diff.flips == 3
+
+
+def test_noise_regrades_a_sample_of_changed_principles(
+    store: Store, revisions: tuple[Constitution, Constitution]
+) -> None:
+    judge = MarkerJudge()
+    diff = diff_behaviour(*revisions, TRANSCRIPTS, judge, store, samples=2, noise_transcripts=3)
+    changed_old = 5  # no-ghostwriting, socratic, age-appropriate, stress, no-personal-data
+    assert diff.noise_calls == changed_old * 3 * 2
+    assert len(judge.calls) == 42 + 36 + diff.noise_calls
+    assert {s for _, _, s in judge.calls[78:]} == {1, 2}
+    ghost = _row(diff, "integrity.no-ghostwriting")
+    assert ghost.noise is not None
+    assert (ghost.noise.regradings, ghost.noise.disagreements) == (6, 0)
+    assert ghost.noise_p_value == 0.0  # any flip is beyond a noise-free judge
+    assert _row(diff, "teaching.praise-effort").noise is None
+
+
+def test_rerun_costs_no_calls(store: Store, revisions: tuple[Constitution, Constitution]) -> None:
+    diff_behaviour(*revisions, TRANSCRIPTS, MarkerJudge(), store, samples=1, noise_transcripts=2)
+    judge = MarkerJudge()
+    diff = diff_behaviour(*revisions, TRANSCRIPTS, judge, store, samples=1, noise_transcripts=2)
+    assert judge.calls == [] and diff.calls == 0
+
+
+def test_two_transcript_sets_paired_by_id(
+    store: Store, revisions: tuple[Constitution, Constitution]
+) -> None:
+    _, new = revisions
+    a = [_chat(f"p{i}", f"question {i}", "A fine answer.") for i in range(6)]
+    b = [_chat(f"p{i}", f"question {i}", "Here you go. !exam") for i in range(6)]
+    diff = diff_transcript_sets(new, a, b, MarkerJudge(), store, samples=0, labels=("A", "B"))
+    assert diff.mode is DiffMode.TRANSCRIPT_SETS
+    assert (diff.before.label, diff.after.label) == ("A", "B")
+    ghost = _row(diff, "integrity.no-ghostwriting")
+    assert (ghost.paired, ghost.to_violates, ghost.to_complies) == (6, 6, 0)
+    assert ghost.p_value == pytest.approx(2 / 64)
+    assert ghost.beyond_noise is True
+    assert [f.before_transcript for f in ghost.flips] == [f"p{i}" for i in range(6)]
+    assert _row(diff, "teaching.praise-effort").flips == ()
+
+
+def test_unpaired_sets_use_fisher(
+    store: Store, revisions: tuple[Constitution, Constitution]
+) -> None:
+    _, new = revisions
+    a = [_chat(f"a{i}", f"question {i}", "!exam" if i < 3 else "ok") for i in range(4)]
+    b = [_chat(f"b{i}", f"other {i}", "!exam" if i < 1 else "ok") for i in range(4)]
+    diff = diff_transcript_sets(new, a, b, MarkerJudge(), store, samples=0)
+    ghost = _row(diff, "integrity.no-ghostwriting")
+    assert ghost.paired == 0 and ghost.flips == ()
+    assert ghost.p_value == pytest.approx(34 / 70)
+
+
+def test_pair_transcripts_by_id_then_first_user_message() -> None:
+    a = [_chat("x", "hi", "1"), _chat("a2", "same prompt", "2"), _chat("a3", "lonely", "3")]
+    b = [_chat("x", "hello", "1"), _chat("b2", "same  prompt", "2"), _chat("b3", "other", "3")]
+    assert pair_transcripts(a, b) == [("x", "x"), ("a2", "b2")]
+
+
+@pytest.mark.parametrize(
+    ("b", "c", "expected"),
+    [
+        (0, 0, 1.0),
+        (5, 0, 2 / 32),
+        (0, 5, 2 / 32),
+        (6, 1, 2 * 8 / 128),
+        (10, 2, 2 * 79 / 4096),
+        (3, 3, 1.0),
+    ],
+)
+def test_mcnemar_exact_against_hand_computed_values(b: int, c: int, expected: float) -> None:
+    assert mcnemar_exact(b, c) == pytest.approx(expected)
+
+
+def test_binomial_tail_and_fisher_hand_computed() -> None:
+    assert binomial_upper_tail(2, 4, 0.5) == pytest.approx(11 / 16)
+    assert binomial_upper_tail(0, 4, 0.1) == 1.0
+    assert binomial_upper_tail(1, 4, 0.0) == 0.0
+    assert binomial_upper_tail(1, 3, 0.1) == pytest.approx(1 - 0.9**3)
+    assert fisher_exact(3, 4, 1, 4) == pytest.approx(34 / 70)
+    assert fisher_exact(4, 4, 0, 4) == pytest.approx(2 / 70)
+    assert fisher_exact(0, 0, 0, 0) == 1.0
