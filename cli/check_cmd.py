@@ -1,0 +1,339 @@
+"""``constitution check``, ``runs`` and ``report``: grade transcripts, list and re-render runs.
+
+Exit codes of ``check`` and ``report``: 0 when the run finished and nothing matched
+``--fail-on``; 1 when ``--fail-on violates`` and a pair's outcome is ``violates``, or
+``--fail-on error`` and a judgment failed; 2 for bad input (unreadable constitution
+or transcripts, unknown principle, judge that cannot be set up); 130 when
+interrupted (every finished judgment is kept: re-run, or ``--resume RUN``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from checker.errors import CheckerError
+from checker.judge import Judge
+from checker.judges import make_judge, resolve_judge_name
+from checker.output import render
+from checker.results import RunResult
+from checker.runner import (
+    DEFAULT_CONCURRENCY,
+    CheckPlan,
+    CheckProgress,
+    arun_check,
+    load_run,
+    plan_check,
+)
+from checker.store import Store, open_store
+from checker.transcript import Transcript
+from checker.transcripts import load_transcripts
+from cli._app import app
+from cli._output import emit
+from constitution.load import load_constitution
+from constitution.model import Constitution
+
+EXIT_FAIL_ON = 1
+EXIT_INTERRUPTED = 130
+
+
+class JudgeChoice(StrEnum):
+    AUTO = "auto"
+    ANTHROPIC = "anthropic"
+    LOCAL = "local"
+    CASCADE = "cascade"
+
+
+class ModeChoice(StrEnum):
+    PER_PRINCIPLE = "per-principle"
+    GROUPED = "grouped"
+
+
+class FormatChoice(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    JSONL = "jsonl"
+    MARKDOWN = "markdown"
+    JUNIT = "junit"
+
+
+class FailOn(StrEnum):
+    VIOLATES = "violates"
+    ERROR = "error"
+
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="Results database (default: .constitution/results.db here)."),
+]
+FormatOption = Annotated[FormatChoice, typer.Option("--format", help="Output format.")]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Write the output to this file instead of stdout.")
+]
+FailOnOption = Annotated[
+    list[FailOn] | None,
+    typer.Option(
+        "--fail-on",
+        help="Exit with code 1 when a pair violates, or a judgment failed (repeatable).",
+    ),
+]
+
+
+@app.command()
+def check(
+    constitution: Annotated[
+        Path, typer.Argument(exists=True, help="The constitution file (YAML or Markdown).")
+    ],
+    transcripts: Annotated[
+        list[str],
+        typer.Argument(help="Transcript files, directories, globs, or - for stdin."),
+    ],
+    judge: Annotated[
+        JudgeChoice,
+        typer.Option(help="Judge: auto = anthropic when ANTHROPIC_API_KEY is set, else local."),
+    ] = JudgeChoice.AUTO,
+    model: Annotated[str | None, typer.Option(help="Judge model (default: the judge's).")] = None,
+    principle: Annotated[
+        list[str] | None,
+        typer.Option("--principle", help="Check only this principle id (repeatable)."),
+    ] = None,
+    mode: Annotated[
+        ModeChoice,
+        typer.Option(help="per-principle: one call per pair; grouped: one per transcript."),
+    ] = ModeChoice.PER_PRINCIPLE,
+    samples: Annotated[
+        int, typer.Option(min=1, help="Judge each pair K times; report majority and agreement.")
+    ] = 1,
+    concurrency: Annotated[
+        int, typer.Option(min=1, help="Most judge calls in flight at once.")
+    ] = DEFAULT_CONCURRENCY,
+    db: DbOption = None,
+    output_format: FormatOption = FormatChoice.TABLE,
+    out: OutOption = None,
+    fail_on: FailOnOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count judgments, calls, tokens and cost; grade none.")
+    ] = False,
+    resume: Annotated[
+        str | None,
+        typer.Option(help="Continue this run (an id or 'latest'): finished judgments are kept."),
+    ] = None,
+) -> None:
+    """Grade transcripts against a constitution's principles (cached, resumable).
+
+    Exit code 1 when --fail-on matches, 2 for bad input, 130 when interrupted.
+    """
+    rules = load_constitution(constitution)
+    name, reason = resolve_judge_name(judge.value)
+    err = Console(stderr=True, highlight=False)
+    err.print(f"judge: {name} ({reason})")
+    grader = make_judge(name, model=model)
+    items = _read_transcripts(transcripts)
+    with open_store(db) as store:
+        if dry_run:
+            plan = asyncio.run(_plan(grader, rules, items, store, principle, samples, mode.value))
+            emit(_describe_plan(plan, grader), out)
+            return
+        options = {
+            "principles": principle,
+            "samples": samples,
+            "concurrency": concurrency,
+            "mode": mode.value,
+            "resume": resume,
+        }
+        result = _run_with_progress(err, grader, rules, items, store, options)
+    emit(render(result, output_format.value), out)
+    if output_format is not FormatChoice.TABLE or out is not None:
+        _print_summary(err, result)
+    _exit_for(result, fail_on)
+
+
+@app.command()
+def runs(
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many runs.")] = 20,
+) -> None:
+    """List the runs in the results database, newest first."""
+    with open_store(db) as store:
+        records = store.list_runs(limit)
+    table = Table(box=None, pad_edge=False)
+    for column in ("run", "started", "status", "constitution", "judge", "judgments"):
+        table.add_column(column, justify="right" if column in ("run", "judgments") else "left")
+    for column in ("violations", "errors", "calls", "cost"):
+        table.add_column(column, justify="right")
+    for r in records:
+        t = r.totals
+        table.add_row(
+            str(r.id),
+            r.started,
+            r.status,
+            f"{r.constitution_id} {r.constitution_version}",
+            f"{r.judge}/{r.model}",
+            str(t.get("judgments", "-")),
+            str(t.get("violations", "-")),
+            str(t.get("errors", "-")),
+            str(t.get("calls", "-")),
+            f"${t['cost_usd']:.4f}" if "cost_usd" in t else "-",
+        )
+    Console(highlight=False, width=200).print(table)
+
+
+@app.command()
+def report(
+    run: Annotated[str, typer.Argument(help="The run id (see `constitution runs`) or 'latest'.")],
+    db: DbOption = None,
+    output_format: FormatOption = FormatChoice.TABLE,
+    out: OutOption = None,
+    fail_on: FailOnOption = None,
+) -> None:
+    """Render a stored run again, in any format. Exit code 1 when --fail-on matches."""
+    with open_store(db) as store:
+        result = load_run(store, run)
+    emit(render(result, output_format.value), out)
+    _exit_for(result, fail_on)
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def _read_transcripts(paths: list[str]) -> list[Transcript]:
+    items = list(load_transcripts(paths))
+    if not items:
+        raise CheckerError(f"no transcripts found in {', '.join(paths)}")
+    return items
+
+
+async def _plan(
+    judge: Judge,
+    rules: Constitution,
+    items: list[Transcript],
+    store: Store,
+    principles: list[str] | None,
+    samples: int,
+    mode: str,
+) -> CheckPlan:
+    try:
+        return await plan_check(
+            rules, items, judge, store, principles=principles, samples=samples, mode=mode
+        )
+    finally:
+        await _close(judge)
+
+
+async def _close(judge: Judge) -> None:
+    closer = getattr(judge, "aclose", None)
+    if closer is not None:
+        await closer()
+
+
+def _describe_plan(plan: CheckPlan, judge: Judge) -> str:
+    lines = [
+        f"dry run: {plan.transcripts} transcripts x {plan.principles} principles"
+        f" = {plan.judgments} judgments ({plan.mode})",
+        f"  cached: {plan.cache_hits}, out of scope: {plan.out_of_scope},"
+        f" to judge: {plan.to_judge} in {plan.calls} calls to {judge.name}/{judge.model}",
+    ]
+    if plan.estimate is not None:
+        e = plan.estimate
+        lines.append(
+            f"  estimate: {e.input_tokens:,} input, {e.cache_write_tokens:,} cache write,"
+            f" {e.cache_read_tokens:,} cache read, {e.output_tokens:,} output tokens;"
+            f" cost ${e.cost_usd:.4f}"
+        )
+    else:
+        lines.append("  estimate: this judge cannot estimate tokens or cost")
+    return "\n".join(lines)
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("-/s" if speed is None else f"{speed:.1f}/s")
+
+
+def _run_with_progress(
+    err: Console,
+    judge: Judge,
+    rules: Constitution,
+    items: list[Transcript],
+    store: Store,
+    options: dict[str, Any],
+) -> RunResult:
+    progress = Progress(
+        TextColumn("grading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RateColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[spend]}"),
+        console=err,
+        disable=not err.is_terminal,
+    )
+    task = progress.add_task("grading", total=None, spend="")
+
+    def show(state: CheckProgress) -> None:
+        tokens = state.input_tokens + state.cache_read_tokens + state.cache_write_tokens
+        spend = (
+            f"{tokens + state.output_tokens:,} tok ${state.cost_usd:.4f}"
+            f" {state.cache_hits} cached {state.errors} err"
+        )
+        progress.update(task, total=state.total, completed=state.done, spend=spend)
+
+    async def go() -> RunResult:
+        try:
+            return await arun_check(rules, items, judge, store, progress=show, **options)
+        finally:
+            await _close(judge)
+
+    try:
+        with progress:
+            return asyncio.run(go())
+    except KeyboardInterrupt:
+        latest = store.list_runs(1)
+        which = latest[0].id if latest else "?"
+        err.print(
+            f"interrupted: every finished judgment is stored; re-run, or add --resume {which}"
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+def _print_summary(err: Console, result: RunResult) -> None:
+    t = result.totals
+    err.print(
+        f"run {result.run.id}: {t.judgments} judgments, {t.calls} calls, {t.cache_hits} cached,"
+        f" {t.errors} errors, {t.violations} violations, ${t.cost_usd:.4f}"
+    )
+    for p in result.principles:
+        rate = "-" if p.violation_rate is None else f"{p.violation_rate * 100:.1f}%"
+        err.print(f"  {p.principle_id}: {rate} violating ({p.violates}/{p.complies + p.violates})")
+    if result.worst_transcripts:
+        worst = ", ".join(
+            f"{w.transcript_id} ({w.violations})" for w in result.worst_transcripts[:5]
+        )
+        err.print(f"  worst: {worst}")
+
+
+def _exit_for(result: RunResult, fail_on: list[FailOn] | None) -> None:
+    reasons = set(fail_on or ())
+    if (FailOn.VIOLATES in reasons and result.has_violations) or (
+        FailOn.ERROR in reasons and result.has_errors
+    ):
+        sys.stdout.flush()
+        raise typer.Exit(EXIT_FAIL_ON)

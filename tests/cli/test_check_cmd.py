@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from checker.judges import register_judge, unregister_judge
+from checker.store import open_store
+from tests.checker.stub_judge import StubJudge, make_transcript
+from tests.cli.conftest import RunCli
+
+CONSTITUTION = """\
+constitution: 1
+id: test-rules
+title: Test rules
+version: 1.0.0
+principles:
+  - id: p.one
+    title: Rule one
+    statement: Follow rule one.
+  - id: p.two
+    title: Rule two
+    statement: Follow rule two.
+"""
+
+
+class _Judges:
+    def __init__(self) -> None:
+        self.made: list[StubJudge] = []
+
+    def __call__(self, model: str | None = None) -> StubJudge:
+        judge = StubJudge(model=model or "stub-model")
+        self.made.append(judge)
+        return judge
+
+    @property
+    def calls(self) -> int:
+        return sum(len(j.calls) for j in self.made)
+
+
+@pytest.fixture
+def judges(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Judges]:
+    factory = _Judges()
+    register_judge("local", factory)
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    yield factory
+    unregister_judge("local")
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rules.yaml").write_text(CONSTITUTION)
+    _write(tmp_path / "chats.jsonl", ["All good.", "VIOLATE p.one", "FAIL p.two"])
+    return tmp_path
+
+
+def _write(path: Path, replies: list[str]) -> None:
+    lines = [
+        make_transcript(f"t{i}", reply, f"question {i}").model_dump_json()
+        for i, reply in enumerate(replies)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_check_prints_the_judge_and_a_table(work: Path, judges: _Judges, run_cli: RunCli) -> None:
+    result = run_cli("check", "rules.yaml", "chats.jsonl")
+    assert result.code == 0, result.err
+    assert result.err.splitlines()[0] == "judge: local (ANTHROPIC_API_KEY is not set)"
+    assert "p.one          3         2         1" in result.out
+    assert "t1 x p.one: score 0.00" in result.out
+    assert judges.calls == 6
+    assert (work / ".constitution" / "results.db").is_file()
+
+
+def test_a_repeated_check_makes_no_calls(work: Path, judges: _Judges, run_cli: RunCli) -> None:
+    _write(work / "clean.jsonl", ["Fine.", "VIOLATE p.two"])
+    assert run_cli("check", "rules.yaml", "clean.jsonl").code == 0
+    assert judges.calls == 4
+    again = run_cli("check", "rules.yaml", "clean.jsonl", "--format", "json")
+    assert judges.calls == 4
+    totals = json.loads(again.out)["totals"]
+    assert (totals["calls"], totals["cache_hits"], totals["judgments"]) == (0, 4, 4)
+    assert "run 2: 4 judgments, 0 calls, 4 cached" in again.err
+
+
+def test_errors_are_retried_on_the_next_run(work: Path, judges: _Judges, run_cli: RunCli) -> None:
+    run_cli("check", "rules.yaml", "chats.jsonl")
+    result = run_cli("check", "rules.yaml", "chats.jsonl", "--format", "jsonl")
+    assert judges.calls == 7  # the one failed judgment, again
+    outcomes = [json.loads(line)["outcome"] for line in result.out.splitlines()]
+    assert outcomes.count("error") == 1 and "complies" in outcomes
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        ((), 0),
+        (("--fail-on", "violates"), 1),
+        (("--fail-on", "error"), 1),
+        (("--fail-on", "violates", "--principle", "p.two"), 0),
+        (("--fail-on", "error", "--principle", "p.one"), 0),
+    ],
+)
+def test_fail_on_sets_exit_code_1(
+    work: Path, judges: _Judges, run_cli: RunCli, args: tuple[str, ...], code: int
+) -> None:
+    assert run_cli("check", "rules.yaml", "chats.jsonl", *args).code == code
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("missing.yaml", "chats.jsonl"), "does not exist"),
+        (("rules.yaml", "nothing.jsonl"), "nothing.jsonl"),
+        (("rules.yaml", "chats.jsonl", "--principle", "p.nine"), "no principle 'p.nine'"),
+        (("rules.yaml", "chats.jsonl", "--samples", "0"), "samples"),
+        (("rules.yaml", "chats.jsonl", "--judge", "oracle"), "oracle"),
+        (("rules.yaml", "chats.jsonl", "--resume", "9"), "no run 9"),
+        (("rules.yaml", "bad.jsonl"), "bad.jsonl:1"),
+    ],
+)
+def test_bad_input_exits_2(
+    work: Path, judges: _Judges, run_cli: RunCli, args: tuple[str, ...], message: str
+) -> None:
+    (work / "bad.jsonl").write_text("{not json\n")
+    result = run_cli("check", *args)
+    assert result.code == 2
+    assert message in result.err
+    assert "Traceback" not in result.err
+
+
+def test_an_unavailable_judge_is_a_clear_error(
+    work: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("checker.judges._BUILTIN", {"cascade": ("checker.nowhere", "Judge")})
+    result = run_cli("check", "rules.yaml", "chats.jsonl", "--judge", "cascade")
+    assert result.code == 2
+    assert "judge checker.nowhere.Judge is not available" in result.err
+
+
+def test_auto_picks_anthropic_when_a_key_is_set(
+    work: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    factory = _Judges()
+    register_judge("anthropic", factory)
+    try:
+        result = run_cli("check", "rules.yaml", "chats.jsonl", "--model", "m-1")
+    finally:
+        unregister_judge("anthropic")
+    assert result.err.splitlines()[0] == "judge: anthropic (ANTHROPIC_API_KEY is set)"
+    assert factory.made[0].model == "m-1"
+
+
+def test_dry_run_grades_nothing(work: Path, judges: _Judges, run_cli: RunCli) -> None:
+    result = run_cli("check", "rules.yaml", "chats.jsonl", "--dry-run")
+    assert result.code == 0
+    assert judges.calls == 0
+    assert "3 transcripts x 2 principles = 6 judgments" in result.out
+    assert "to judge: 6 in 6 calls" in result.out
+    with open_store(work / ".constitution" / "results.db") as store:
+        assert store.list_runs() == []
+
+
+def test_runs_and_report(work: Path, judges: _Judges, run_cli: RunCli) -> None:
+    run_cli("check", "rules.yaml", "chats.jsonl", "--db", "r.db", "--out", "first.txt")
+    listed = run_cli("runs", "--db", "r.db")
+    assert listed.code == 0
+    row = listed.out.splitlines()[1].split()
+    assert row[0] == "1" and row[2] == "complete" and row[3:5] == ["test-rules", "1.0.0"]
+    report = run_cli("report", "1", "--db", "r.db")
+    assert report.out == (work / "first.txt").read_text()
+    junit = run_cli("report", "latest", "--db", "r.db", "--format", "junit", "--fail-on", "error")
+    assert junit.code == 1
+    assert ET.fromstring(junit.out).get("failures") == "1"
+    markdown = run_cli("report", "1", "--db", "r.db", "--format", "markdown")
+    assert "| `p.one` | 3 | 2 | 1 | 0 | 0 | 33.3% |" in markdown.out
+    missing = run_cli("report", "7", "--db", "r.db")
+    assert missing.code == 2 and "no run 7" in missing.err
+
+
+def test_resume_continues_the_named_run(work: Path, judges: _Judges, run_cli: RunCli) -> None:
+    run_cli("check", "rules.yaml", "chats.jsonl")
+    result = run_cli("check", "rules.yaml", "chats.jsonl", "--resume", "1", "--format", "json")
+    document = json.loads(result.out)
+    assert document["run"]["id"] == 1
+    assert document["totals"]["calls"] == 7 and judges.calls == 7
+
+
+def test_grouped_and_samples_options(work: Path, judges: _Judges, run_cli: RunCli) -> None:
+    result = run_cli(
+        "check",
+        "rules.yaml",
+        "chats.jsonl",
+        "--mode",
+        "grouped",
+        "--samples",
+        "3",
+        "--concurrency",
+        "2",
+        "--format",
+        "json",
+    )
+    run = json.loads(result.out)["run"]
+    assert (run["mode"], run["samples"]) == ("per-principle", 3)  # the stub has no grade_many
+    assert judges.calls == 18
