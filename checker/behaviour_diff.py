@@ -20,8 +20,9 @@ The JSON form of :class:`BehaviourDiff` is versioned by
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -31,7 +32,7 @@ from checker.behaviour_stats import binomial_upper_tail, fisher_exact, mcnemar_e
 from checker.errors import CheckerError
 from checker.judge import Judge
 from checker.results import PairResult, RunResult
-from checker.runner import run_check
+from checker.runner import arun_check
 from checker.store import Store
 from checker.transcript import Role, Transcript
 from checker.verdict import Outcome, Verdict
@@ -43,8 +44,8 @@ DEFAULT_NOISE_TRANSCRIPTS = 10
 """How many transcripts (per changed principle) are re-graded to estimate noise."""
 ALPHA = 0.05
 
-Checker = Callable[..., RunResult]
-"""``run_check``-compatible: ``(constitution, transcripts, judge, store, **options)``."""
+Checker = Callable[..., Awaitable[RunResult]]
+"""``arun_check``-compatible: ``await checker(constitution, transcripts, judge, store, **opts)``."""
 
 
 class _Frozen(BaseModel):
@@ -159,7 +160,17 @@ class BehaviourDiff(_Frozen):
 # -- public entry points ----------------------------------------------------------------
 
 
-def diff_behaviour(
+def diff_behaviour(*args: Any, **kwargs: Any) -> BehaviourDiff:
+    """Synchronous :func:`adiff_behaviour` (runs its own event loop)."""
+    return asyncio.run(adiff_behaviour(*args, **kwargs))
+
+
+def diff_transcript_sets(*args: Any, **kwargs: Any) -> BehaviourDiff:
+    """Synchronous :func:`adiff_transcript_sets` (runs its own event loop)."""
+    return asyncio.run(adiff_transcript_sets(*args, **kwargs))
+
+
+async def adiff_behaviour(
     old: Constitution,
     new: Constitution,
     transcripts: Sequence[Transcript],
@@ -168,7 +179,7 @@ def diff_behaviour(
     *,
     samples: int = 2,
     noise_transcripts: int = DEFAULT_NOISE_TRANSCRIPTS,
-    checker: Checker = run_check,
+    checker: Checker = arun_check,
     **options: Any,
 ) -> BehaviourDiff:
     """Grade ``transcripts`` under ``old`` then ``new`` and compare verdicts per principle.
@@ -180,8 +191,8 @@ def diff_behaviour(
         raise CheckerError(f"samples must be 0 or more, not {samples}")
     text = diff_constitutions(old, new)
     renamed = {c.principle_id: c.old_id for c in text.changes if c.kind is ChangeKind.RENAMED}
-    before_run = checker(old, transcripts, judge, store, **options)
-    after_run = checker(new, transcripts, judge, store, **options)
+    before_run = await checker(old, transcripts, judge, store, **options)
+    after_run = await checker(new, transcripts, judge, store, **options)
     before_pairs = _pairs_by_key(before_run)
     after_pairs = _pairs_by_key(after_run)
     before_verdicts = _first_verdicts(before_run)
@@ -218,7 +229,7 @@ def diff_behaviour(
         for pid in old_active
         if pid not in matched_old
     )
-    noise, noise_calls = _estimate_noise(
+    noise, noise_calls = await _estimate_noise(
         old,
         transcripts,
         judge,
@@ -243,7 +254,7 @@ def diff_behaviour(
     )
 
 
-def diff_transcript_sets(
+async def adiff_transcript_sets(
     constitution: Constitution,
     before: Sequence[Transcript],
     after: Sequence[Transcript],
@@ -253,14 +264,14 @@ def diff_transcript_sets(
     samples: int = 2,
     noise_transcripts: int = DEFAULT_NOISE_TRANSCRIPTS,
     labels: tuple[str, str] = ("A", "B"),
-    checker: Checker = run_check,
+    checker: Checker = arun_check,
     **options: Any,
 ) -> BehaviourDiff:
     """Grade two transcript sets under one constitution and compare them per principle."""
     if samples < 0:
         raise CheckerError(f"samples must be 0 or more, not {samples}")
-    before_run = checker(constitution, before, judge, store, **options)
-    after_run = checker(constitution, after, judge, store, **options)
+    before_run = await checker(constitution, before, judge, store, **options)
+    after_run = await checker(constitution, after, judge, store, **options)
     before_pairs, after_pairs = _pairs_by_key(before_run), _pairs_by_key(after_run)
     before_verdicts, after_verdicts = _first_verdicts(before_run), _first_verdicts(after_run)
     pairs = pair_transcripts(before, after)
@@ -278,7 +289,7 @@ def diff_transcript_sets(
         for p in active
     ]
     ids = [p.id for p in active]
-    noise, noise_calls = _estimate_noise(
+    noise, noise_calls = await _estimate_noise(
         constitution, before, judge, store, ids, samples, noise_transcripts, checker, options
     )
     rows = [_with_noise(r, noise.get(r.principle_id)) for r in rows]
@@ -457,7 +468,7 @@ def _noise_sample(transcripts: Sequence[Transcript], size: int) -> list[Transcri
     return ranked[:size]
 
 
-def _estimate_noise(
+async def _estimate_noise(
     constitution: Constitution,
     transcripts: Sequence[Transcript],
     judge: Judge,
@@ -472,7 +483,7 @@ def _estimate_noise(
     if samples == 0 or not principle_ids or size <= 0 or not transcripts:
         return {}, 0
     sample = _noise_sample(transcripts, size)
-    run = checker(
+    run = await checker(
         constitution,
         sample,
         judge,
@@ -520,6 +531,8 @@ __all__ = [
     "PrincipleBehaviour",
     "PrincipleStatus",
     "Side",
+    "adiff_behaviour",
+    "adiff_transcript_sets",
     "diff_behaviour",
     "diff_transcript_sets",
     "pair_transcripts",
