@@ -236,18 +236,31 @@ def _json_document(
         return
     entries = iter_json_document(text)
     first = next(entries, None)
+    if first is None:
+        return
     if isinstance(first, JsonRecord) and (
-        format is TranscriptFormat.INSPECT or is_inspect_log(first.value)
+        format is TranscriptFormat.INSPECT or (format is None and is_inspect_log(first.value))
     ):
         yield from inspect_json_transcripts(first.value, name)
         return
-    if isinstance(first, JsonRecord) and _is_message(first.value) and first.line == 2:
+    if isinstance(first, JsonRecord) and _is_message(first.value) and _is_array(text):
         # A top-level array of messages is one conversation, not many.
-        rest = [e.value for e in entries if isinstance(e, JsonRecord)]
-        yield _json_item(JsonRecord([first.value, *rest], 1, 0), name, format, mapping)
+        rest = list(entries)
+        bad = next((e for e in rest if isinstance(e, JsonLineError)), None)
+        if bad is not None:
+            yield _json_item(bad, name, format, mapping)
+            return
+        values = [first.value, *(e.value for e in rest if isinstance(e, JsonRecord))]
+        start = text.count("\n", 0, len(text) - len(text.lstrip())) + 1
+        yield _json_item(JsonRecord(values, start, 0), name, format, mapping)
         return
-    for entry in ([first] if first is not None else []) + list(entries):
+    yield _json_item(first, name, format, mapping)
+    for entry in entries:
         yield _json_item(entry, name, format, mapping)
+
+
+def _is_array(text: str) -> bool:
+    return text.lstrip()[:1] == "["
 
 
 def _is_message(value: Any) -> bool:

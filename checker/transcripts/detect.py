@@ -145,6 +145,8 @@ def _chat_flavour(messages: list[Any]) -> TranscriptFormat:
         if isinstance(content, list):
             for block in content:
                 kind = block.get("type") if isinstance(block, dict) else None
+                if not isinstance(kind, str):
+                    continue
                 if kind in _ANTHROPIC_BLOCKS or (kind == "image" and "source" in block):
                     return TranscriptFormat.ANTHROPIC
                 if kind in _OPENAI_PARTS:
