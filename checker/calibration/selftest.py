@@ -1,0 +1,214 @@
+"""Grade each principle's own labelled examples: does the judge agree with its author?
+
+Every example of a principle (:attr:`Principle.examples`) becomes a transcript with
+the id ``<principle id>#example-<n>`` (1-based) and is graded against that
+principle only, through the results store (a re-run with the same judge makes no
+new call). A principle fails when the judge's outcome for any of its examples
+differs from the example's label, or the judge could not grade one: either the
+principle is unclear or the judge is, and the revision should not be trusted yet.
+
+Note that a judge which is shown the examples (as the Claude judge is) or fitted
+on them (as the local judge is) is graded here on material it has seen: a pass is
+a floor, not a measure of accuracy. :mod:`checker.calibration.calibrate` measures
+accuracy on labels the judge has not seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from checker.errors import CheckerError
+from checker.judge import Judge
+from checker.results import PairResult, RunResult
+from checker.runner import DEFAULT_CONCURRENCY, arun_check, select_principles
+from checker.store import Store
+from checker.transcript import Message, Role, TextPart, Transcript
+from checker.verdict import Outcome, Verdict
+from constitution.model import Constitution, Example, Principle
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ExampleResult(_Model):
+    transcript_id: str
+    index: int
+    """1-based position among the principle's examples."""
+    expected: str
+    judged: str
+    passed: bool
+    rationale: str = ""
+    agreement: float | None = None
+    note: str | None = None
+    source: str = ""
+    """``file:line:column`` of the example, when the constitution was read from a file."""
+
+
+class PrincipleSelftest(_Model):
+    principle_id: str
+    title: str
+    version: int
+    examples: tuple[ExampleResult, ...]
+
+    @property
+    def tested(self) -> bool:
+        return bool(self.examples)
+
+    @property
+    def failures(self) -> tuple[ExampleResult, ...]:
+        return tuple(e for e in self.examples if not e.passed)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+class SelftestReport(_Model):
+    constitution_id: str
+    constitution_version: str
+    judge: str
+    model: str
+    prompt_version: str
+    samples: int
+    runs: tuple[int, ...]
+    principles: tuple[PrincipleSelftest, ...]
+
+    @property
+    def examples(self) -> int:
+        return sum(len(p.examples) for p in self.principles)
+
+    @property
+    def failed(self) -> tuple[PrincipleSelftest, ...]:
+        """Principles with at least one misjudged (or ungraded) example."""
+        return tuple(p for p in self.principles if p.tested and not p.passed)
+
+    @property
+    def untested(self) -> tuple[PrincipleSelftest, ...]:
+        """Principles that have no labelled example."""
+        return tuple(p for p in self.principles if not p.tested)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed
+
+
+def example_transcript(principle: Principle, index: int, example: Example) -> Transcript:
+    """The transcript of a principle's ``index``-th (1-based) example."""
+    metadata: dict[str, Any] = {"principle": principle.id, "example": index}
+    if example.source is not None:
+        metadata["source"] = str(example.source)
+    return Transcript(
+        id=f"{principle.id}#example-{index}",
+        messages=tuple(
+            Message(role=Role(m.role.value), parts=(TextPart(text=m.content),))
+            for m in example.messages
+        ),
+        metadata=metadata,
+    )
+
+
+def selftest(
+    constitution: Constitution, judge: Judge, store: Store, **options: Any
+) -> SelftestReport:
+    """Synchronous :func:`aselftest`."""
+    return asyncio.run(aselftest(constitution, judge, store, **options))
+
+
+async def aselftest(
+    constitution: Constitution,
+    judge: Judge,
+    store: Store,
+    *,
+    principles: Sequence[str] | None = None,
+    samples: int = 1,
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> SelftestReport:
+    """Grade every example of the selected principles (default: the active ones).
+
+    One run per principle with examples; runs go concurrently, with at most
+    about ``concurrency`` judge calls in flight overall.
+    """
+    if samples < 1 or concurrency < 1:
+        raise CheckerError("samples and concurrency must be at least 1")
+    selected = select_principles(constitution, principles)
+    tested = [p for p in selected if p.examples]
+    widest = max((len(p.examples) * samples for p in tested), default=1)
+    per_run = min(concurrency, widest)
+    gate = asyncio.Semaphore(max(1, concurrency // per_run))
+
+    async def one(principle: Principle) -> RunResult:
+        transcripts = [
+            example_transcript(principle, i, e) for i, e in enumerate(principle.examples, 1)
+        ]
+        async with gate:
+            return await arun_check(
+                constitution,
+                transcripts,
+                judge,
+                store,
+                principles=[principle.id],
+                samples=samples,
+                concurrency=per_run,
+            )
+
+    finished = await asyncio.gather(*map(one, tested))
+    results = {p.id: r for p, r in zip(tested, finished, strict=True)}
+    return SelftestReport(
+        constitution_id=constitution.id,
+        constitution_version=constitution.version,
+        judge=judge.name,
+        model=judge.model,
+        prompt_version=judge.prompt_version,
+        samples=samples,
+        runs=tuple(r.run.id for r in results.values()),
+        principles=tuple(_principle_result(p, results.get(p.id)) for p in selected),
+    )
+
+
+def _principle_result(principle: Principle, result: RunResult | None) -> PrincipleSelftest:
+    examples: list[ExampleResult] = []
+    if result is not None:
+        pairs = {pair.transcript_id: pair for pair in result.pairs}
+        verdicts: dict[str, list[Verdict]] = {}
+        for verdict in result.verdicts:
+            verdicts.setdefault(verdict.transcript_id, []).append(verdict)
+        for index, example in enumerate(principle.examples, 1):
+            transcript_id = f"{principle.id}#example-{index}"
+            examples.append(
+                _example_result(
+                    transcript_id, index, example, pairs[transcript_id], verdicts[transcript_id]
+                )
+            )
+    return PrincipleSelftest(
+        principle_id=principle.id,
+        title=principle.title,
+        version=principle.version,
+        examples=tuple(examples),
+    )
+
+
+def _example_result(
+    transcript_id: str,
+    index: int,
+    example: Example,
+    pair: PairResult,
+    samples: list[Verdict],
+) -> ExampleResult:
+    verdict = next((v for v in samples if v.outcome is pair.outcome), samples[0])
+    rationale = verdict.rationale or (verdict.error or "")
+    return ExampleResult(
+        transcript_id=transcript_id,
+        index=index,
+        expected=example.label.value,
+        judged=pair.outcome.value,
+        passed=pair.outcome is not Outcome.ERROR and pair.outcome.value == example.label.value,
+        rationale=rationale,
+        agreement=pair.agreement,
+        note=example.note,
+        source=str(example.source) if example.source is not None else "",
+    )
