@@ -113,7 +113,8 @@ _OPENAI_PARTS = {"image_url", "input_audio", "refusal", "file"}
 def detect_record(record: Any) -> TranscriptFormat | None:
     """The kind of one JSON record, or None when it is no chat transcript we know."""
     if isinstance(record, list):
-        return _chat_flavour(record) if _all_messages(record) else None
+        starts_as_chat = bool(record) and isinstance(record[0], dict) and "role" in record[0]
+        return _chat_flavour(record) if starts_as_chat else None
     if not isinstance(record, dict):
         return None
     if "custom_id" in record and isinstance(record.get("params"), dict):
@@ -126,10 +127,6 @@ def detect_record(record: Any) -> TranscriptFormat | None:
     if "system" in record:
         return TranscriptFormat.ANTHROPIC
     return _chat_flavour(messages)
-
-
-def _all_messages(items: list[Any]) -> bool:
-    return bool(items) and all(isinstance(m, dict) and "role" in m for m in items)
 
 
 def _chat_flavour(messages: list[Any]) -> TranscriptFormat:

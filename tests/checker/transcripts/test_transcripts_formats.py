@@ -162,7 +162,11 @@ def test_inspect_details(here: Path) -> None:
     assert soup1.messages[2].parts[0] == ReasoningPart(
         text="Red lentils cook fast; brown ones take longer."
     )
-    assert soup1.messages[2].metadata == {"id": "m3", "source": "generate", "model": "mockllm/model"}
+    assert soup1.messages[2].metadata == {
+        "id": "m3",
+        "source": "generate",
+        "model": "mockllm/model",
+    }
     assert soup2.messages[2].text == "Roughly half an hour, until the lentils are soft."
     assert oven.messages[1].parts == (
         ToolCallPart(id="t1", name="read_thermometer", input={"device": "oven"}),

@@ -17,49 +17,115 @@ FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 NAMES = st.sampled_from(["x.json", "x.jsonl", "x.csv", "x.tsv", "x.txt", "x.md", "x.eval", "x"])
 FORMATS = st.sampled_from([None, *TranscriptFormat])
 
-scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(
-    max_size=20
+scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20)
 )
 json_values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(
-        st.sampled_from(["role", "content", "type", "text", "id", "messages", "tool_calls",
-                         "function", "name", "input", "arguments", "epoch", "error", "eval",
-                         "samples", "system", "prompt", "response", "parts", "params",
-                         "custom_id", "tool_use_id", "source", "image_url", "reasoning"])
-        | st.text(max_size=8),
-        inner,
-        max_size=5,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "role",
+                    "content",
+                    "type",
+                    "text",
+                    "id",
+                    "messages",
+                    "tool_calls",
+                    "function",
+                    "name",
+                    "input",
+                    "arguments",
+                    "epoch",
+                    "error",
+                    "eval",
+                    "samples",
+                    "system",
+                    "prompt",
+                    "response",
+                    "parts",
+                    "params",
+                    "custom_id",
+                    "tool_use_id",
+                    "source",
+                    "image_url",
+                    "reasoning",
+                ]
+            )
+            | st.text(max_size=8),
+            inner,
+            max_size=5,
+        )
     ),
     max_leaves=25,
 )
 roles = st.sampled_from(["user", "assistant", "system", "tool", "developer", "bot"])
-block_types = st.sampled_from(["text", "image", "image_url", "tool_use", "tool_result",
-                               "thinking", "redacted_thinking", "reasoning", "refusal",
-                               "server_tool_use", "web_search_tool_result", "audio"])
+block_types = st.sampled_from(
+    [
+        "text",
+        "image",
+        "image_url",
+        "tool_use",
+        "tool_result",
+        "thinking",
+        "redacted_thinking",
+        "reasoning",
+        "refusal",
+        "server_tool_use",
+        "web_search_tool_result",
+        "audio",
+    ]
+)
 blocks = st.lists(
-    st.fixed_dictionaries({"type": block_types | json_values}, optional={
-        k: json_values for k in ("text", "id", "name", "input", "content", "tool_use_id",
-                                 "is_error", "source", "image_url", "image", "reasoning",
-                                 "thinking", "refusal", "arguments", "result", "redacted")
-    }),
+    st.fixed_dictionaries(
+        {"type": block_types | json_values},
+        optional={
+            k: json_values
+            for k in (
+                "text",
+                "id",
+                "name",
+                "input",
+                "content",
+                "tool_use_id",
+                "is_error",
+                "source",
+                "image_url",
+                "image",
+                "reasoning",
+                "thinking",
+                "refusal",
+                "arguments",
+                "result",
+                "redacted",
+            )
+        },
+    ),
     max_size=3,
 )
 messages = st.lists(
-    st.fixed_dictionaries({"role": roles}, optional={"content": json_values | blocks,
-                                                      "tool_calls": json_values,
-                                                      "error": json_values,
-                                                      "tool_call_id": json_values}),
+    st.fixed_dictionaries(
+        {"role": roles},
+        optional={
+            "content": json_values | blocks,
+            "tool_calls": json_values,
+            "error": json_values,
+            "tool_call_id": json_values,
+        },
+    ),
     max_size=4,
 )
 records = st.one_of(
     json_values,
     st.builds(lambda m: {"messages": m}, messages),
     st.builds(lambda m, s: {"system": s, "messages": m}, messages, json_values),
-    st.builds(lambda m, e: {"eval": {"task": "t"}, "samples": [{"id": 1, "epoch": e,
-                                                                 "messages": m}]},
-              messages, json_values),
+    st.builds(
+        lambda m, e: {"eval": {"task": "t"}, "samples": [{"id": 1, "epoch": e, "messages": m}]},
+        messages,
+        json_values,
+    ),
     st.builds(lambda e, s: {"eval": e, "samples": s}, json_values, json_values),
 )
 

@@ -28,8 +28,12 @@ class CountingReader(io.RawIOBase):
 
 
 def jsonl(count: int) -> bytes:
-    line = {"messages": [{"role": "user", "content": "x" * 500},
-                         {"role": "assistant", "content": "y" * 500}]}
+    line = {
+        "messages": [
+            {"role": "user", "content": "x" * 500},
+            {"role": "assistant", "content": "y" * 500},
+        ]
+    }
     return b"".join(json.dumps({**line, "id": f"r{i}"}).encode() + b"\n" for i in range(count))
 
 
