@@ -66,9 +66,10 @@ OUTPUT_TOKENS_ESTIMATE = 250
 _R = TypeVar("_R", bound=BaseModel)
 
 
-def resolve_model(model: str | None = None) -> str:
-    """``model`` if given, else ``$CONSTITUTION_MODEL``, else :data:`DEFAULT_MODEL`."""
-    return model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
+def resolve_model(model: str | None = None, configured: str | None = None) -> str:
+    """The model to use: ``model`` (``--model``), else ``$CONSTITUTION_MODEL``, else
+    ``configured`` (a config file's choice), else :data:`DEFAULT_MODEL`."""
+    return model or os.environ.get(MODEL_ENV) or configured or DEFAULT_MODEL
 
 
 class MalformedReply(Exception):
@@ -142,7 +143,7 @@ class AnthropicJudge:
         self._price = price_for(self.model)
         self._client = client or _make_client(api_key, base_url, timeout_s)
         self._warm: dict[str, asyncio.Event] = {}
-        self._system_cache: dict[int, str] = {}
+        self._system_cache: dict[tuple[Any, ...], str] = {}
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -277,7 +278,7 @@ class AnthropicJudge:
     # -- request building -------------------------------------------------------------
 
     def _system(self, constitution: Constitution) -> str:
-        key = id(constitution)
+        key = (constitution.id, constitution.version, constitution.title, constitution.tiers)
         if key not in self._system_cache:
             self._system_cache[key] = system_prompt(constitution)
         return self._system_cache[key]

@@ -310,6 +310,8 @@ def test_model_from_argument_environment_or_default(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv(MODEL_ENV, "claude-haiku-4-5")
     assert resolve_model() == "claude-haiku-4-5"
     assert resolve_model("claude-opus-5") == "claude-opus-5"
+    monkeypatch.delenv(MODEL_ENV)
+    assert resolve_model(None, configured="claude-sonnet-5") == "claude-sonnet-5"
 
 
 def test_schema_is_stable_json() -> None:
