@@ -14,6 +14,7 @@ from constitution.errors import ConstitutionError, ConstitutionLoadError
 
 from cli import check_cmd  # noqa: F401  (registers commands)
 from cli import constitution_cmd  # noqa: F401  (registers commands)
+from cli import diff_cmd  # noqa: F401  (registers commands)
 from cli import transcripts_cmd  # noqa: F401  (registers commands)
 from cli._app import app
 

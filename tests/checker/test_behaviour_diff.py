@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -18,44 +17,12 @@ from checker.behaviour_diff import (
 from checker.behaviour_stats import binomial_upper_tail, fisher_exact, mcnemar_exact
 from checker.store import Store, open_store
 from checker.transcript import Message, Role, TextPart, Transcript
-from checker.verdict import Outcome, Verdict
+from checker.verdict import Outcome
 from constitution.load import load_constitution
-from constitution.model import Constitution, Principle
+from constitution.model import Constitution
+from tests.checker.marker_judge import MarkerJudge
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "revisions"
-
-
-class MarkerJudge:
-    """Deterministic: ``violates`` when the assistant writes ``!word`` and ``word`` is a
-    word of the principle's statement or its scope; every call is counted."""
-
-    name = "marker"
-    model = "marker-1"
-    prompt_version = "m1"
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str, int]] = []
-
-    async def grade(
-        self,
-        transcript: Transcript,
-        principle: Principle,
-        constitution: Constitution,
-        *,
-        sample_index: int = 0,
-    ) -> Verdict:
-        self.calls.append((transcript.id, principle.id, sample_index))
-        text = " ".join(m.text for m in transcript.messages if m.role is Role.ASSISTANT)
-        markers = set(re.findall(r"!(\w+)", text))
-        words = {w.lower() for w in re.findall(r"\w+", principle.statement)}
-        hit = sorted(markers & (words | {principle.scope.value}))
-        return Verdict(
-            transcript_id=transcript.id,
-            principle_id=principle.id,
-            outcome=Outcome.VIOLATES if hit else Outcome.COMPLIES,
-            score=0.0 if hit else 1.0,
-            rationale=f"marker {hit[0]}" if hit else "no marker",
-        )
 
 
 def _chat(tid: str, user: str, assistant: str) -> Transcript:

@@ -1,0 +1,208 @@
+"""``constitution diff``: what changed between two revisions, in the text and in behaviour.
+
+    constitution diff OLD NEW                          # text diff (files, dirs, git revisions)
+    constitution diff FILE                             # FILE at HEAD against the working tree
+    constitution diff OLD NEW --transcripts PATH       # + behaviour diff through the store
+    constitution diff CONSTITUTION --transcripts A --against B   # two transcript sets
+
+Exit code 0 (1 with ``--fail-on-unbumped`` when a principle's content changed but its
+version did not), 2 for bad input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from checker.behaviour_diff import (
+    DEFAULT_NOISE_TRANSCRIPTS,
+    BehaviourDiff,
+    adiff_behaviour,
+    adiff_transcript_sets,
+)
+from checker.diff_output import render_diff_json, render_diff_markdown, unbumped
+from checker.errors import CheckerError
+from checker.judge import Judge
+from checker.judges import make_judge, resolve_judge_name
+from checker.store import open_store
+from checker.transcript import Transcript
+from checker.transcripts import load_transcripts
+from cli._app import app
+from cli._diff_terminal import print_behaviour_diff, print_text_diff
+from cli._output import emit
+from constitution.diff import ConstitutionDiff, diff_constitutions
+from constitution.model import Constitution
+from constitution.revisions import load_revision
+
+
+class DiffFormat(StrEnum):
+    TERMINAL = "terminal"
+    MARKDOWN = "markdown"
+    JSON = "json"
+
+
+class DiffJudge(StrEnum):
+    AUTO = "auto"
+    ANTHROPIC = "anthropic"
+    LOCAL = "local"
+    CASCADE = "cascade"
+
+
+def _path_of(spec: str) -> Path | None:
+    """The file a spec names: itself if it exists, the path part of ``rev:path``, else None."""
+    if Path(spec).exists():
+        return Path(spec)
+    _, sep, path = spec.partition(":")
+    return Path(path) if sep and path else None
+
+
+def load_pair(old: str, new: str | None) -> tuple[Constitution, Constitution]:
+    """Both revisions; with no ``new``, ``old`` at HEAD against the working tree."""
+    if new is None:
+        return load_revision("HEAD", default_path=Path(old)), load_revision(old)
+    return (
+        load_revision(old, default_path=_path_of(new)),
+        load_revision(new, default_path=_path_of(old)),
+    )
+
+
+def _read(paths: list[str]) -> list[Transcript]:
+    items = list(load_transcripts(paths))
+    if not items:
+        raise CheckerError(f"no transcripts found in {', '.join(paths)}")
+    return items
+
+
+async def _graded(judge: Judge, work: Any) -> BehaviourDiff:
+    try:
+        result: BehaviourDiff = await work
+        return result
+    finally:
+        closer = getattr(judge, "aclose", None)
+        if closer is not None:
+            await closer()
+
+
+@app.command()
+def diff(
+    old: Annotated[
+        str, typer.Argument(help="Old revision: a file, a directory or a git revision (HEAD~1).")
+    ],
+    new: Annotated[
+        str | None,
+        typer.Argument(help="New revision (default: OLD at HEAD against the working tree)."),
+    ] = None,
+    transcripts: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--transcripts", help="Also diff behaviour: grade these transcripts under both."
+        ),
+    ] = None,
+    against: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--against",
+            help="Compare --transcripts (A) with these transcripts (B) under one constitution.",
+        ),
+    ] = None,
+    judge: Annotated[
+        DiffJudge,
+        typer.Option(help="Judge: auto = anthropic when ANTHROPIC_API_KEY is set, else local."),
+    ] = DiffJudge.AUTO,
+    model: Annotated[str | None, typer.Option(help="Judge model (default: the judge's).")] = None,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Results database (default: .constitution/results.db here)."),
+    ] = None,
+    samples: Annotated[
+        int,
+        typer.Option(
+            min=0, help="K: re-grade a sample K more times to estimate the judge's noise."
+        ),
+    ] = 2,
+    noise_transcripts: Annotated[
+        int, typer.Option(min=0, help="How many transcripts the noise estimate re-grades.")
+    ] = DEFAULT_NOISE_TRANSCRIPTS,
+    concurrency: Annotated[int, typer.Option(min=1, help="Most judge calls in flight.")] = 16,
+    output_format: Annotated[
+        DiffFormat, typer.Option("--format", help="terminal, markdown (PR comment) or json.")
+    ] = DiffFormat.TERMINAL,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the output to this file instead of stdout.")
+    ] = None,
+    fail_on_unbumped: Annotated[
+        bool,
+        typer.Option(help="Exit 1 when a principle's content changed but its version did not."),
+    ] = False,
+) -> None:
+    """Diff two revisions principle by principle; with --transcripts, diff behaviour too."""
+    if against and not transcripts:
+        raise CheckerError("--against needs --transcripts: the two sets to compare")
+    if against and new is not None:
+        raise CheckerError(
+            "--against compares two transcript sets under one constitution: give one revision"
+        )
+    text: ConstitutionDiff | None = None
+    behaviour: BehaviourDiff | None = None
+    options: dict[str, Any] = {
+        "samples": samples,
+        "noise_transcripts": noise_transcripts,
+        "concurrency": concurrency,
+    }
+    if against:
+        rules = load_revision(old)
+        grader = _judge(judge, model)
+        set_a, set_b = _read(transcripts or []), _read(against)
+        with open_store(db) as store:
+            work = adiff_transcript_sets(rules, set_a, set_b, grader, store, **options)
+            behaviour = asyncio.run(_graded(grader, work))
+    else:
+        before, after = load_pair(old, new)
+        text = diff_constitutions(before, after)
+        if transcripts:
+            grader = _judge(judge, model)
+            items = _read(transcripts)
+            with open_store(db) as store:
+                work = adiff_behaviour(before, after, items, grader, store, **options)
+                behaviour = asyncio.run(_graded(grader, work))
+    _emit(text, behaviour, output_format, out)
+    if fail_on_unbumped and text is not None and unbumped(text):
+        raise typer.Exit(1)
+
+
+def _judge(choice: DiffJudge, model: str | None) -> Judge:
+    name, reason = resolve_judge_name(choice.value)
+    print(f"judge: {name} ({reason})", file=sys.stderr)
+    return make_judge(name, model=model)
+
+
+def _emit(
+    text: ConstitutionDiff | None,
+    behaviour: BehaviourDiff | None,
+    output_format: DiffFormat,
+    out: Path | None,
+) -> None:
+    if output_format is DiffFormat.JSON:
+        emit(render_diff_json(text, behaviour), out)
+        return
+    if output_format is DiffFormat.MARKDOWN:
+        emit(render_diff_markdown(text, behaviour), out)
+        return
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    handle = sys.stdout if out is None else out.open("w", encoding="utf-8")
+    try:
+        console = Console(file=handle, highlight=False, width=None if out is None else 120)
+        if text is not None:
+            print_text_diff(console, text)
+        if behaviour is not None:
+            print_behaviour_diff(console, behaviour)
+    finally:
+        if out is not None:
+            handle.close()
