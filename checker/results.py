@@ -111,6 +111,10 @@ class RunResult(_Model):
     pairs: tuple[PairResult, ...]
     verdicts: tuple[Verdict, ...]
 
+    def __repr__(self) -> str:
+        # short on purpose: asyncio formats a finished task's result with repr()
+        return f"RunResult(run={self.run.id}, judgments={self.totals.judgments})"
+
     @property
     def has_violations(self) -> bool:
         return any(p.outcome is Outcome.VIOLATES for p in self.pairs)

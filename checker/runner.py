@@ -27,7 +27,7 @@ from checker.errors import CheckerError
 from checker.evidence import verify_evidence
 from checker.judge import Judge
 from checker.results import RunInfo, RunResult, RunTotals, build_result
-from checker.store import CacheKey, RunStatus, Store
+from checker.store import CacheKey, LinkedVerdict, RunStatus, Store
 from checker.transcript import Role, ToolCallPart, Transcript
 from checker.verdict import Outcome, Usage, Verdict
 from constitution.model import Constitution, Principle, Scope
@@ -186,8 +186,9 @@ async def arun_check(
         await executor.run(planned, concurrency)
         status = RunStatus.COMPLETE
     finally:
-        totals = _finish(store, run_id, status, previous, executor, started)
-    return load_run(store, run_id, principle_order=[p.id for p in selected], totals=totals)
+        totals, linked = _finish(store, run_id, status, previous, executor, started)
+    order = [p.id for p in selected]
+    return load_run(store, run_id, principle_order=order, totals=totals, linked=linked)
 
 
 async def plan_check(
@@ -235,10 +236,12 @@ def load_run(
     *,
     principle_order: Sequence[str] | None = None,
     totals: RunTotals | None = None,
+    linked: Sequence[LinkedVerdict] | None = None,
 ) -> RunResult:
     """Rebuild a run's result from the store (``constitution report RUN``)."""
     record = store.get_run(run_id)
-    linked = store.run_verdicts(record.id)
+    if linked is None:
+        linked = store.run_verdicts(record.id)
     verdicts = [item.verdict for item in linked]
     if totals is None:
         totals = RunTotals.model_validate(record.totals) if record.totals else RunTotals()
@@ -389,6 +392,7 @@ class _Executor:
         self._seq = itertools.count()
         self._followers: dict[int, list[_Job]] = {}
         self._remaining = 0
+        self._saved: set[str] = set()
 
     async def run(self, planned: list[_Planned], concurrency: int) -> None:
         leaders: list[_Job] = []
@@ -416,7 +420,7 @@ class _Executor:
         if item.hits:
             self.store.link_cached(self.run_id, item.hits)
         if item.out_of_scope or item.hits or item.done:
-            self.store.save_transcript(item.transcript, item.transcript_hash)
+            self._save_transcript(item.transcript, item.transcript_hash)
         for key, verdict in item.out_of_scope:
             self.store.save_verdict(self.run_id, key, verdict)
         self.out_of_scope += len(item.out_of_scope)
@@ -425,6 +429,11 @@ class _Executor:
             done=self.state.done + len(item.hits) + len(item.out_of_scope) + item.done,
             cache_hits=self.state.cache_hits + len(item.hits),
         )
+
+    def _save_transcript(self, transcript: Transcript, transcript_hash: str) -> None:
+        if transcript_hash not in self._saved:
+            self._saved.add(transcript_hash)
+            self.store.save_transcript(transcript, transcript_hash)
 
     async def _worker(self, workers: int) -> None:
         while True:
@@ -440,7 +449,7 @@ class _Executor:
                     self._queue.put_nowait((2, next(self._seq), None))
 
     async def _execute(self, job: _Job) -> None:
-        self.store.save_transcript(job.transcript, job.transcript_hash)
+        self._save_transcript(job.transcript, job.transcript_hash)
         started = time.perf_counter()
         try:
             if self.grouped:
@@ -601,7 +610,7 @@ def _finish(
     previous: RunTotals | None,
     executor: _Executor,
     started: float,
-) -> RunTotals:
+) -> tuple[RunTotals, list[LinkedVerdict]]:
     """Write the run's totals (spend counted from the verdicts it made) and its status."""
     linked = store.run_verdicts(run_id)
     made = [item.verdict for item in linked if not item.cache_hit]
@@ -616,7 +625,7 @@ def _finish(
     )
     result = build_result(_placeholder_info(run_id), [item.verdict for item in linked], totals)
     store.finish_run(run_id, status, result.totals.model_dump(mode="json"))
-    return result.totals
+    return result.totals, linked
 
 
 def _placeholder_info(run_id: int) -> RunInfo:

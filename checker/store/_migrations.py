@@ -20,7 +20,7 @@ def m001_initial(db: sqlite3.Connection) -> None:
         db,
         """
         CREATE TABLE runs (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            id INTEGER PRIMARY KEY,
             started TEXT NOT NULL,
             finished TEXT,
             constitution_id TEXT NOT NULL,
@@ -34,7 +34,7 @@ def m001_initial(db: sqlite3.Connection) -> None:
             pid INTEGER
         );
         CREATE TABLE verdicts (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            id INTEGER PRIMARY KEY,
             backend TEXT NOT NULL,
             model TEXT NOT NULL,
             prompt_version TEXT NOT NULL,
@@ -50,7 +50,6 @@ def m001_initial(db: sqlite3.Connection) -> None:
         CREATE UNIQUE INDEX verdicts_cache_key ON verdicts
             (backend, model, prompt_version, principle_hash, transcript_hash, sample_index)
             WHERE outcome != 'error';
-        CREATE INDEX verdicts_principle ON verdicts (principle_id, principle_hash);
         CREATE TABLE run_verdicts (
             run_id INTEGER NOT NULL REFERENCES runs (id),
             transcript_id TEXT NOT NULL,
