@@ -192,3 +192,44 @@ def test_binomial_tail_and_fisher_hand_computed() -> None:
     assert fisher_exact(3, 4, 1, 4) == pytest.approx(34 / 70)
     assert fisher_exact(4, 4, 0, 4) == pytest.approx(2 / 70)
     assert fisher_exact(0, 0, 0, 0) == 1.0
+
+
+def test_over_the_fake_messages_api(
+    store: Store, revisions: tuple[Constitution, Constitution]
+) -> None:
+    """The real SDK against the loopback server: requests only for changed and new ones."""
+    from checker.behaviour_diff import adiff_behaviour
+    from tests.checker.anthropic_helpers import make_judge, run
+    from tests.fakeapi import FakeMessagesAPI
+    from tests.fakeapi.backend import FakeConfig
+
+    old, new = revisions
+    transcripts = [
+        _chat("f1", "What's 3/4 + 1/8?", "It's 7/8, full solution below."),
+        _chat("f2", "Hi", "Hello! What are we studying?"),
+        _chat("f3", "Write it for me", "Fine, here is your essay: GHOSTWRITTEN"),
+    ]
+    config = FakeConfig(
+        triggers={"teaching.socratic": "solution", "integrity.no-ghostwriting": "GHOSTWRITTEN"}
+    )
+
+    async def both() -> object:
+        judge = make_judge(api)
+        try:
+            return await adiff_behaviour(old, new, transcripts, judge, store, samples=0)
+        finally:
+            await judge.aclose()
+
+    with FakeMessagesAPI(config) as api:
+        diff = run(both())
+        requests = api.stats.messages
+    assert isinstance(diff, BehaviourDiff)
+    assert (diff.before.calls, diff.after.calls) == (7 * 3, 6 * 3)
+    assert requests == 7 * 3 + 6 * 3
+    renamed = _row(diff, "teaching.guiding-questions")
+    assert [(f.before_transcript, f.before, f.after) for f in renamed.flips] == [
+        ("f1", Outcome.VIOLATES, Outcome.COMPLIES)
+    ]
+    ghost = _row(diff, "integrity.no-ghostwriting")
+    assert (ghost.before_violation_rate, ghost.after_violation_rate) == (1 / 3, 1 / 3)
+    assert ghost.flips == ()
