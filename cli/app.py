@@ -12,6 +12,7 @@ import sys
 from checker.errors import CheckerError
 from constitution.errors import ConstitutionError, ConstitutionLoadError
 
+from cli import calibrate_cmd  # noqa: F401  (registers commands)
 from cli import check_cmd  # noqa: F401  (registers commands)
 from cli import constitution_cmd  # noqa: F401  (registers commands)
 from cli import diff_cmd  # noqa: F401  (registers commands)

@@ -1,0 +1,300 @@
+"""``constitution calibrate`` and ``selftest``: measure the judge against human labels.
+
+Exit codes: ``calibrate`` 0 when it ran; ``selftest`` 0 when every example was
+judged as labelled, 1 when a principle's example was misjudged (or, with
+``--require-examples``, a principle has none); 2 for bad input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from checker.calibration import (
+    LABELS,
+    OUTCOMES,
+    CalibrationReport,
+    SelftestReport,
+    acalibrate,
+    aselftest,
+    calibration_json,
+    calibration_markdown,
+    load_labels,
+    selftest_json,
+    selftest_markdown,
+)
+from checker.calibration.render import METRIC_HEADERS, fmt, metrics_row
+from checker.errors import CheckerError
+from checker.judge import Judge
+from checker.judges import make_judge, resolve_judge_name
+from checker.runner import DEFAULT_CONCURRENCY
+from checker.store import open_store
+from checker.transcripts import TranscriptFormat, load_transcripts, parse_mapping
+from cli._app import app
+from cli._output import emit
+from constitution.load import load_constitution
+
+EXIT_FAILED = 1
+T = TypeVar("T")
+
+
+class JudgeName(StrEnum):
+    AUTO = "auto"
+    ANTHROPIC = "anthropic"
+    LOCAL = "local"
+    CASCADE = "cascade"
+
+
+class ReportFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+ConstitutionArg = Annotated[
+    Path, typer.Argument(exists=True, help="The constitution file (YAML or Markdown).")
+]
+JudgeOption = Annotated[
+    JudgeName,
+    typer.Option(help="Judge: auto = anthropic when ANTHROPIC_API_KEY is set, else local."),
+]
+ModelOption = Annotated[str | None, typer.Option(help="Judge model (default: the judge's).")]
+SamplesOption = Annotated[
+    int, typer.Option(min=1, help="Judge each pair K times and compare the majority outcome.")
+]
+ConcurrencyOption = Annotated[int, typer.Option(min=1, help="Most judge calls in flight at once.")]
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="Results database (default: .constitution/results.db here)."),
+]
+FormatOption = Annotated[ReportFormat, typer.Option("--format", help="Output format.")]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Write the output to this file instead of stdout.")
+]
+
+
+@app.command()
+def calibrate(
+    constitution: ConstitutionArg,
+    transcripts: Annotated[
+        list[str], typer.Argument(help="Transcript files, directories, globs, or - for stdin.")
+    ],
+    labels: Annotated[
+        Path,
+        typer.Option(
+            "--labels",
+            help="Human labels, JSONL or CSV: transcript_id, principle_id, label"
+            " (complies/violates/not_applicable), optional principle_version, principle_hash.",
+        ),
+    ],
+    judge: JudgeOption = JudgeName.AUTO,
+    model: ModelOption = None,
+    mapping: Annotated[
+        str | None,
+        typer.Option("--map", help="Table columns: prompt=COL,response=COL,id=COL,system=COL."),
+    ] = None,
+    input_format: Annotated[
+        TranscriptFormat | None,
+        typer.Option("--input-format", help="Read every transcript file in this format."),
+    ] = None,
+    samples: SamplesOption = 1,
+    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
+    confirm_labels: Annotated[
+        bool,
+        typer.Option(
+            "--confirm-labels",
+            help="The labels were checked against the current principles: count labels"
+            " made for an earlier revision again.",
+        ),
+    ] = False,
+    db: DbOption = None,
+    output_format: FormatOption = ReportFormat.TABLE,
+    out: OutOption = None,
+) -> None:
+    """Compare the judge's verdicts with human labels: accuracy, precision, recall, F1, kappa.
+
+    Only labelled pairs are graded, through the results store (nothing is paid twice).
+    Labels made for an earlier revision of their principle are reported and left out.
+    """
+    rules = load_constitution(constitution)
+    human = load_labels(labels)
+    try:
+        columns = parse_mapping(mapping) if mapping else None
+    except ValueError as exc:
+        raise CheckerError(f"--map: {exc}") from None
+    stream = load_transcripts(transcripts, format=input_format, mapping=columns)
+    grader = _judge(judge, model)
+    with open_store(db) as store:
+        report = _run(
+            grader,
+            lambda: acalibrate(
+                rules,
+                stream,
+                human,
+                grader,
+                store,
+                samples=samples,
+                concurrency=concurrency,
+                confirm_labels=confirm_labels,
+            ),
+        )
+    if output_format is ReportFormat.JSON:
+        emit(calibration_json(report), out)
+    elif output_format is ReportFormat.MARKDOWN:
+        emit(calibration_markdown(report), out)
+    else:
+        _print_calibration(report, out)
+
+
+@app.command()
+def selftest(
+    constitution: ConstitutionArg,
+    judge: JudgeOption = JudgeName.AUTO,
+    model: ModelOption = None,
+    principle: Annotated[
+        list[str] | None,
+        typer.Option("--principle", help="Test only this principle id (repeatable)."),
+    ] = None,
+    samples: SamplesOption = 1,
+    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
+    require_examples: Annotated[
+        bool,
+        typer.Option("--require-examples", help="Fail when a principle has no labelled example."),
+    ] = False,
+    db: DbOption = None,
+    output_format: FormatOption = ReportFormat.TABLE,
+    out: OutOption = None,
+) -> None:
+    """Grade every principle's own labelled examples; exit 1 if the judge gets one wrong.
+
+    A CI gate before trusting a revision: a misjudged example means the principle,
+    or the judge, is unclear.
+    """
+    rules = load_constitution(constitution)
+    grader = _judge(judge, model)
+    with open_store(db) as store:
+        report = _run(
+            grader,
+            lambda: aselftest(
+                rules,
+                grader,
+                store,
+                principles=principle,
+                samples=samples,
+                concurrency=concurrency,
+            ),
+        )
+    if output_format is ReportFormat.JSON:
+        emit(selftest_json(report), out)
+    elif output_format is ReportFormat.MARKDOWN:
+        emit(selftest_markdown(report), out)
+    else:
+        _print_selftest(report, out)
+    if report.failed or (require_examples and report.untested):
+        raise typer.Exit(EXIT_FAILED)
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def _judge(name: JudgeName, model: str | None) -> Judge:
+    resolved, reason = resolve_judge_name(name.value)
+    Console(stderr=True, highlight=False).print(f"judge: {resolved} ({reason})")
+    return make_judge(resolved, model=model)
+
+
+def _run(judge: Judge, work: Callable[[], Awaitable[T]]) -> T:
+    async def go() -> T:
+        try:
+            return await work()
+        finally:
+            closer = getattr(judge, "aclose", None)
+            if closer is not None:
+                await closer()
+
+    return asyncio.run(go())
+
+
+def _console() -> Console:
+    return Console(highlight=False, width=160, file=io.StringIO(), record=True)
+
+
+def _print_calibration(report: CalibrationReport, out: Path | None) -> None:
+    console = _console()
+    r = report
+    console.print(
+        f"calibration of {r.constitution_id} {r.constitution_version} with"
+        f" {r.judge}/{r.model}: {r.compared} of {r.labels} labels compared,"
+        f" {len(r.stale)} stale, {len(r.unmatched)} without a transcript"
+        f" (positive class: violates)"
+    )
+    table = Table(box=None, pad_edge=False)
+    for index, header in enumerate(METRIC_HEADERS):
+        table.add_column(header, justify="left" if index == 0 else "right")
+    for p in r.principles:
+        table.add_row(*metrics_row(p.principle_id, p.metrics))
+    table.add_row(*metrics_row("all", r.overall), style="bold")
+    console.print(table)
+    for p in r.principles:
+        matrix = Table(title=f"{p.principle_id}: human label x judge", box=None, pad_edge=False)
+        matrix.add_column("human \\ judge")
+        for outcome in OUTCOMES:
+            matrix.add_column(outcome, justify="right")
+        for label in LABELS:
+            matrix.add_row(label, *(str(p.confusion[label][o]) for o in OUTCOMES))
+        console.print(matrix)
+    if r.disagreements:
+        listing = Table(title=f"disagreements ({len(r.disagreements)})", box=None, pad_edge=False)
+        for column in ("transcript", "principle", "human", "judge", "score", "rationale"):
+            listing.add_column(column, overflow="fold")
+        for d in r.disagreements:
+            listing.add_row(
+                d.transcript_id, d.principle_id, d.human, d.judge, fmt(d.score, 2), d.rationale
+            )
+        console.print(listing)
+    for s in r.stale:
+        console.print(f"stale: {s.source} {s.transcript_id} / {s.principle_id}: {s.reason}")
+    for u in r.unmatched:
+        console.print(f"no transcript: {u.source} {u.transcript_id} / {u.principle_id}")
+    if r.unstable:
+        console.print(f"{r.unstable} compared pair(s) were unstable across {r.samples} samples")
+    _emit_console(console, out)
+
+
+def _print_selftest(report: SelftestReport, out: Path | None) -> None:
+    console = _console()
+    r = report
+    status = "PASS" if r.passed else f"FAIL: {len(r.failed)} principle(s) misjudged"
+    console.print(
+        f"selftest of {r.constitution_id} {r.constitution_version} with {r.judge}/{r.model}:"
+        f" {r.examples} examples, {len(r.untested)} principle(s) without examples: {status}"
+    )
+    table = Table(box=None, pad_edge=False)
+    for column in ("principle", "version", "right", "status"):
+        table.add_column(column)
+    for p in r.principles:
+        right = sum(e.passed for e in p.examples)
+        state = "untested" if not p.tested else ("pass" if p.passed else "FAIL")
+        table.add_row(p.principle_id, str(p.version), f"{right}/{len(p.examples)}", state)
+    console.print(table)
+    for p in r.failed:
+        for e in p.failures:
+            where = f" ({e.source})" if e.source else ""
+            console.print(
+                f"misjudged: {e.transcript_id}{where}: labelled {e.expected}, judged"
+                f" {e.judged}: {e.rationale}",
+                soft_wrap=True,
+            )
+    _emit_console(console, out)
+
+
+def _emit_console(console: Console, out: Path | None) -> None:
+    emit(console.export_text(), out)
