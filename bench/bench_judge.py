@@ -164,33 +164,36 @@ async def overhead(args: argparse.Namespace) -> None:
     inner = transport.handler
 
     def timed(request: httpx2.Request) -> Any:
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         try:
             return inner(request)
         finally:
-            spent[0] += time.perf_counter() - t0
+            spent[0] += time.process_time() - t0
 
     transport.handler = timed
     client = anthropic.AsyncAnthropic(
         api_key="bench",
         base_url="http://fake.invalid",
         max_retries=0,
+        open_telemetry=False,  # as the judge's own client
         http_client=httpx2.AsyncClient(transport=transport),
     )
     judge = AnthropicJudge(client=client, max_concurrency=args.concurrency)
     async with judge:
         await grade_all(judge, transcripts[:1], constitution)  # warm imports and schemas
         spent[0] = 0.0
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         verdicts = await grade_all(judge, transcripts, constitution)
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
     failed = sum(v.outcome is Outcome.ERROR for v in verdicts)
-    per = elapsed / len(verdicts) * 1000
-    fake = spent[0] / len(verdicts) * 1000
+    n_done = len(verdicts)
+    fake = spent[0] / n_done * 1000
     print(
-        f"local overhead: {per - fake:.3f} ms per judgment with the fake server's own work "
-        f"taken out ({per:.3f} ms in all, fake server {fake:.3f} ms; "
-        f"{len(verdicts)} judgments, {failed} failed)"
+        f"local overhead: {cpu / n_done * 1000 - fake:.3f} ms CPU per judgment with the fake "
+        f"server's own work taken out (CPU {cpu / n_done * 1000:.3f} ms in all, fake server "
+        f"{fake:.3f} ms; wall {elapsed / n_done * 1000:.3f} ms on a shared machine; "
+        f"{n_done} judgments, {failed} failed)"
     )
 
 
