@@ -207,11 +207,15 @@ def test_same_diff_from_yaml_and_markdown(
     render = getattr(markdown, "render_markdown", None)
     if render is None:
         pytest.skip("render_markdown not written yet")
-    md = tmp_path / "v2.md"
-    md.write_text(render(v2), encoding="utf-8")
-    cross = diff_constitutions(v1, load_constitution(md))
-    assert _rows(cross) == EXPECTED
-    assert cross.unchanged == ("teaching.praise-effort",)
+    v1_md, v2_md = tmp_path / "v1.md", tmp_path / "v2.md"
+    v1_md.write_text(render(v1), encoding="utf-8")
+    v2_md.write_text(render(v2), encoding="utf-8")
+    for old, new in ((v1, v2_md), (v1_md, v2), (v1_md, v2_md)):
+        before = old if isinstance(old, Constitution) else load_constitution(old)
+        after = new if isinstance(new, Constitution) else load_constitution(new)
+        cross = diff_constitutions(before, after)
+        assert _rows(cross) == EXPECTED, (old, new)
+        assert cross.unchanged == ("teaching.praise-effort",)
 
 
 def _git(cwd: Path, *args: str) -> None:
@@ -257,5 +261,5 @@ def test_directories_on_disk_and_at_git_revisions(tmp_path: Path) -> None:
 def test_directory_with_two_constitutions_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(V1.read_text())
     (tmp_path / "b.yaml").write_text(V2.read_text())
-    with pytest.raises(RevisionError, match="expected one constitution file .* a.yaml, b.yaml"):
+    with pytest.raises(RevisionError, match=r"expected one constitution file .* a\.yaml, b\.yaml"):
         load_revision(str(tmp_path))
