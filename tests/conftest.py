@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,3 +27,23 @@ def corpora_dir() -> Path:
     if not CORPORA.is_dir():
         pytest.skip(f"real-world corpora not found at {CORPORA}")
     return CORPORA
+
+
+@pytest.fixture
+def fake_api() -> Iterator[Callable[..., Any]]:
+    """Start fake Messages API servers on 127.0.0.1: ``api = fake_api(FakeConfig(...))``.
+
+    Point the judge at ``api.base_url``; read ``api.stats`` for counters. See ``tests/fakeapi``.
+    """
+    from tests.fakeapi import FakeMessagesAPI
+
+    started: list[FakeMessagesAPI] = []
+
+    def start(config: Any = None, **kwargs: Any) -> FakeMessagesAPI:
+        api = FakeMessagesAPI(config, **kwargs).start()
+        started.append(api)
+        return api
+
+    yield start
+    for api in started:
+        api.stop()

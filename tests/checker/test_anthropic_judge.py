@@ -327,3 +327,10 @@ def test_schema_is_stable_json() -> None:
     assert json.dumps(first["output_config"]) == json.dumps(second["output_config"])
     assert first["system"] == second["system"]
     assert FILLER[:20] in _user_text(first)
+
+
+def test_fake_api_fixture_serves_the_judge(fake_api: Any) -> None:
+    api = fake_api(FakeConfig(trigger="BANNED"))
+    verdict = run(make_judge(api).grade(transcript("t", "BANNED"), HELP, CONSTITUTION))
+    assert verdict.outcome is Outcome.VIOLATES
+    assert api.stats.messages == 1 and api.stats.ok == 1
