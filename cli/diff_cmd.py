@@ -38,7 +38,7 @@ from cli._diff_terminal import print_behaviour_diff, print_text_diff
 from cli._output import emit
 from constitution.diff import ConstitutionDiff, diff_constitutions
 from constitution.model import Constitution
-from constitution.revisions import load_revision
+from constitution.revisions import RevisionError, load_revision
 
 
 class DiffFormat(StrEnum):
@@ -65,7 +65,13 @@ def _path_of(spec: str) -> Path | None:
 def load_pair(old: str, new: str | None) -> tuple[Constitution, Constitution]:
     """Both revisions; with no ``new``, ``old`` at HEAD against the working tree."""
     if new is None:
-        return load_revision("HEAD", default_path=Path(old)), load_revision(old)
+        try:
+            at_head = load_revision("HEAD", default_path=Path(old))
+        except RevisionError as exc:
+            raise RevisionError(
+                f"{old}: give a NEW revision too, or diff a file tracked by git ({exc})"
+            ) from exc
+        return at_head, load_revision(old)
     return (
         load_revision(old, default_path=_path_of(new)),
         load_revision(new, default_path=_path_of(old)),
@@ -171,6 +177,13 @@ def diff(
             with open_store(db) as store:
                 work = adiff_behaviour(before, after, items, grader, store, **options)
                 behaviour = asyncio.run(_graded(grader, work))
+    if behaviour is not None:
+        b, a = behaviour.before, behaviour.after
+        print(
+            f"judge calls: {b.label} {b.calls}, {a.label} {a.calls} ({a.cache_hits} cache hits),"
+            f" noise {behaviour.noise_calls}; {behaviour.flips} flip(s)",
+            file=sys.stderr,
+        )
     _emit(text, behaviour, output_format, out)
     if fail_on_unbumped and text is not None and unbumped(text):
         raise typer.Exit(1)
