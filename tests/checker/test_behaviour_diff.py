@@ -9,6 +9,7 @@ import pytest
 from checker.behaviour_diff import (
     BehaviourDiff,
     DiffMode,
+    PrincipleBehaviour,
     PrincipleStatus,
     diff_behaviour,
     diff_transcript_sets,
@@ -55,7 +56,7 @@ def revisions() -> tuple[Constitution, Constitution]:
     return load_constitution(FIXTURES / "v1.yaml"), load_constitution(FIXTURES / "v2.yaml")
 
 
-def _row(diff: BehaviourDiff, pid: str):  # type: ignore[no-untyped-def]
+def _row(diff: BehaviourDiff, pid: str) -> PrincipleBehaviour:
     return next(p for p in diff.principles if p.principle_id == pid)
 
 
