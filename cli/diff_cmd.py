@@ -45,6 +45,7 @@ class DiffFormat(StrEnum):
     TERMINAL = "terminal"
     MARKDOWN = "markdown"
     JSON = "json"
+    HTML = "html"
 
 
 class DiffJudge(StrEnum):
@@ -137,7 +138,8 @@ def diff(
     ] = DEFAULT_NOISE_TRANSCRIPTS,
     concurrency: Annotated[int, typer.Option(min=1, help="Most judge calls in flight.")] = 16,
     output_format: Annotated[
-        DiffFormat, typer.Option("--format", help="terminal, markdown (PR comment) or json.")
+        DiffFormat,
+        typer.Option("--format", help="terminal, markdown (PR comment), json or html."),
     ] = DiffFormat.TERMINAL,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the output to this file instead of stdout.")
@@ -156,6 +158,7 @@ def diff(
         )
     text: ConstitutionDiff | None = None
     behaviour: BehaviourDiff | None = None
+    shown: tuple[list[Transcript], list[Transcript]] = ([], [])
     options: dict[str, Any] = {
         "samples": samples,
         "noise_transcripts": noise_transcripts,
@@ -165,6 +168,7 @@ def diff(
         rules = load_revision(old)
         grader = _judge(judge, model)
         set_a, set_b = _read(transcripts or []), _read(against)
+        shown = (set_a, set_b)
         with open_store(db) as store:
             work = adiff_transcript_sets(rules, set_a, set_b, grader, store, **options)
             behaviour = asyncio.run(_graded(grader, work))
@@ -174,6 +178,7 @@ def diff(
         if transcripts:
             grader = _judge(judge, model)
             items = _read(transcripts)
+            shown = (items, [])
             with open_store(db) as store:
                 work = adiff_behaviour(before, after, items, grader, store, **options)
                 behaviour = asyncio.run(_graded(grader, work))
@@ -184,7 +189,7 @@ def diff(
             f" noise {behaviour.noise_calls}; {behaviour.flips} flip(s)",
             file=sys.stderr,
         )
-    _emit(text, behaviour, output_format, out)
+    _emit(text, behaviour, output_format, out, shown)
     if fail_on_unbumped and text is not None and unbumped(text):
         raise typer.Exit(1)
 
@@ -200,7 +205,14 @@ def _emit(
     behaviour: BehaviourDiff | None,
     output_format: DiffFormat,
     out: Path | None,
+    transcripts: tuple[list[Transcript], list[Transcript]],
 ) -> None:
+    if output_format is DiffFormat.HTML:
+        from checker.output.html import render_diff_html
+
+        before, after = transcripts
+        emit(render_diff_html(text, behaviour, before, after or None), out)
+        return
     if output_format is DiffFormat.JSON:
         emit(render_diff_json(text, behaviour), out)
         return

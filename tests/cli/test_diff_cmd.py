@@ -182,3 +182,18 @@ def test_against_needs_transcripts_and_one_revision(run_cli: RunCli, tmp_path: P
     assert result.code == 2 and "--against needs --transcripts" in result.err
     result = run_cli("diff", V1, V2, "--transcripts", str(tmp_path), "--against", str(tmp_path))
     assert result.code == 2 and "give one revision" in result.err
+
+
+def test_html_report(run_cli: RunCli, tmp_path: Path, marker_judge: list[MarkerJudge]) -> None:
+    pytest.importorskip("checker.output.html")
+    chats = _jsonl(tmp_path / "chats.jsonl", [("t1", "Do my exam.", "Here. <b>!exam</b>")])
+    out = tmp_path / "diff.html"
+    result = run_cli(
+        "diff", V1, V2, "--transcripts", chats, "--judge", "local", "--db", str(tmp_path / "r.db"),
+        "--samples", "0", "--format", "html", "--out", str(out),
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    page = out.read_text()
+    assert page.lstrip().lower().startswith("<!doctype html")
+    assert "teaching.guiding-questions" in page
+    assert "<b>!exam</b>" not in page  # transcript text is escaped
