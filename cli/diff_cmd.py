@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from checker.behaviour_diff import (
     DEFAULT_NOISE_TRANSCRIPTS,
@@ -30,6 +32,7 @@ from checker.diff_output import render_diff_json, render_diff_markdown, unbumped
 from checker.errors import CheckerError
 from checker.judge import Judge
 from checker.judges import make_judge, resolve_judge_name
+from checker.runner import CheckProgress, ProgressCallback
 from checker.store import open_store
 from checker.transcript import Transcript
 from checker.transcripts import load_transcripts
@@ -86,14 +89,30 @@ def _read(paths: list[str]) -> list[Transcript]:
     return items
 
 
-async def _graded(judge: Judge, work: Any) -> BehaviourDiff:
-    try:
-        result: BehaviourDiff = await work
-        return result
-    finally:
-        closer = getattr(judge, "aclose", None)
-        if closer is not None:
-            await closer()
+async def _graded(judge: Judge, start: Callable[[ProgressCallback], Any]) -> BehaviourDiff:
+    """Run the diff with a progress bar on stderr (a terminal only), then close the judge."""
+    console = Console(stderr=True)
+    columns = (
+        TextColumn("grading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[calls]} calls"),
+    )
+    with Progress(
+        *columns, console=console, transient=True, disable=not console.is_terminal
+    ) as bar:
+        task = bar.add_task("grading", total=None, calls=0)
+
+        def update(state: CheckProgress) -> None:
+            bar.update(task, total=state.total, completed=state.done, calls=state.calls)
+
+        try:
+            result: BehaviourDiff = await start(update)
+            return result
+        finally:
+            closer = getattr(judge, "aclose", None)
+            if closer is not None:
+                await closer()
 
 
 @app.command()
@@ -170,8 +189,14 @@ def diff(
         set_a, set_b = _read(transcripts or []), _read(against)
         shown = (set_a, set_b)
         with open_store(db) as store:
-            work = adiff_transcript_sets(rules, set_a, set_b, grader, store, **options)
-            behaviour = asyncio.run(_graded(grader, work))
+            behaviour = asyncio.run(
+                _graded(
+                    grader,
+                    lambda progress: adiff_transcript_sets(
+                        rules, set_a, set_b, grader, store, progress=progress, **options
+                    ),
+                )
+            )
     else:
         before, after = load_pair(old, new)
         text = diff_constitutions(before, after)
@@ -180,8 +205,14 @@ def diff(
             items = _read(transcripts)
             shown = (items, [])
             with open_store(db) as store:
-                work = adiff_behaviour(before, after, items, grader, store, **options)
-                behaviour = asyncio.run(_graded(grader, work))
+                behaviour = asyncio.run(
+                    _graded(
+                        grader,
+                        lambda progress: adiff_behaviour(
+                            before, after, items, grader, store, progress=progress, **options
+                        ),
+                    )
+                )
     if behaviour is not None:
         b, a = behaviour.before, behaviour.after
         print(
