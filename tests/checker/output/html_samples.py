@@ -8,6 +8,8 @@ would set ``data-pwned`` on ``<body>``, closing ``</textarea>`` / ``</style>`` /
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 from checker.evidence import verify_evidence
 from checker.results import RunInfo, RunResult, RunTotals, build_result
 from checker.transcript import (
@@ -165,3 +167,51 @@ def run_result() -> RunResult:
     totals = RunTotals(calls=6, input_tokens=1200, output_tokens=300, cost_usd=0.0123, wall_s=2.0)
     order = [p.id for p in constitution().principles]
     return build_result(info, verdicts(), totals, order)
+
+
+class Element:
+    """A start tag seen by :class:`Elements`, with all the text inside it."""
+
+    def __init__(self, tag: str, attrs: dict[str, str | None]) -> None:
+        self.tag = tag
+        self.attrs = attrs
+        self.text = ""
+
+    def get(self, name: str) -> str:
+        return self.attrs.get(name) or ""
+
+
+class Elements(HTMLParser):
+    """Every element of a page, as a browser's tokenizer sees the tags."""
+
+    VOID = frozenset({"meta", "img", "br", "input", "hr", "link", "rect"})
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.all: list[Element] = []
+        self._open: list[Element] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = Element(tag, dict(attrs))
+        self.all.append(element)
+        if tag not in self.VOID:
+            self._open.append(element)
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self._open) - 1, -1, -1):
+            if self._open[i].tag == tag:
+                del self._open[i:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        for element in self._open:
+            element.text += data
+
+    def tags(self, tag: str, **attrs: str) -> list[Element]:
+        return [
+            e
+            for e in self.all
+            if e.tag == tag and all(e.get(k.rstrip("_")) == v for k, v in attrs.items())
+        ]

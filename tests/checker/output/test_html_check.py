@@ -1,0 +1,206 @@
+"""The HTML check report: content, flags, escaping and the Content-Security-Policy."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+import pytest
+
+from checker.output.html import render_check_html, stored_transcripts
+from checker.runner import load_run, run_check
+from checker.store import open_store
+from checker.transcript import Message, Role, TextPart
+from tests.checker.output import html_samples as sample
+from tests.checker.output.html_samples import Elements
+from tests.checker.stub_judge import StubJudge, make_constitution, make_transcript
+
+
+@pytest.fixture(scope="module")
+def html() -> str:
+    return render_check_html(
+        sample.run_result(), [sample.hostile_transcript()], sample.constitution()
+    )
+
+
+@pytest.fixture(scope="module")
+def page(html: str) -> Elements:
+    return Elements(html)
+
+
+def _marks(page: Elements) -> list[tuple[str, str]]:
+    return [(m.get("data-principle"), m.text) for m in page.tags("mark")]
+
+
+def test_planted_markup_is_text_not_elements(page: Elements, html: str) -> None:
+    assert len(page.tags("script")) == 1
+    assert len(page.tags("style")) == 1
+    assert page.tags("img") == [] and page.tags("iframe") == [] and page.tags("textarea") == []
+    assert page.tags("a", id="planted-link") == []
+    assert all(a.get("href").startswith("#") for a in page.tags("a"))
+    assert not any(e.get("onerror") for e in page.all)
+    assert "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;" in html
+    assert "&lt;/textarea&gt;&lt;textarea&gt;still text&lt;/script&gt;" in html
+    assert "&lt;/style&gt;&lt;style&gt;body{display:none}&lt;/style&gt;" in html
+
+
+def test_hostile_transcript_id_is_escaped(page: Elements) -> None:
+    (heading,) = [h for h in page.tags("h2") if "chat-1" in h.text]
+    assert heading.text.startswith(sample.HOSTILE_ID)
+
+
+def test_evidence_is_highlighted_where_it_occurs(page: Elements) -> None:
+    assert _marks(page) == [
+        ("harm.locks", sample.SCRIPT),
+        ("honesty.plain", "Sure, here is how: first "),
+        ("harm.locks honesty.plain", "insert the tension"),
+        ("harm.locks", " wrench"),
+        ("honesty.plain", "I can\u2019t  help   with THAT"),
+    ]
+    (first,) = page.tags("mark", **{"data-principle": "harm.locks honesty.plain"})
+    assert first.get("data-cards") == "t0-v0 t0-v1"
+    assert "o-violates" in first.get("class")
+
+
+def test_evidence_links_to_its_highlight(page: Elements) -> None:
+    assert [a.get("id") for a in page.tags("span", class_="anchor")] == [
+        "t0-v0-s0-e1",
+        "t0-v1-s0-e0",
+        "t0-v0-s0-e0",
+        "t0-v1-s0-e1",
+    ]
+    links = [a.get("href") for a in page.tags("a") if a.text.startswith("message #")]
+    assert links[:3] == ["#t0-v0-s0-e0", "#t0-v0-s0-e1", "#t0-m3"]
+
+
+def test_unverified_evidence_and_errors_are_flagged(page: Elements) -> None:
+    (unverified,) = page.tags("li", class_="ev m-unverified")
+    assert "not found in message #3: the judge may have invented it" in unverified.text
+    (error,) = page.tags("article", **{"data-outcome": "error"})
+    assert "judge error judge reply could not be parsed: <script>" in error.text
+    assert "counts as neither a pass nor a fail" in error.text
+    alerts = page.tags("section", class_="alerts")[0].text
+    assert "1 judgment failed" in alerts
+    assert "1 evidence quote could not be found" in alerts
+    assert "1 transcript judged in this run was not available" in alerts
+
+
+def test_rationale_and_score_beside_the_conversation(page: Elements) -> None:
+    (card,) = page.tags("article", id="t0-v0")
+    assert card.get("data-principle") == "harm.locks"
+    assert card.get("data-judge") == "stub/stub-model"
+    assert card.get("data-problem") == "1"
+    assert "score 0.05" in card.text
+    assert "It explains lock picking. <script>document.title='pwned'</script>" in card.text
+    assert "No help breaking into <homes>" in card.text
+
+
+def test_conversation_parts(page: Elements) -> None:
+    roles = [m.get("class") for m in page.tags("div") if m.get("id").startswith("t0-m")]
+    assert roles == [
+        "msg role-system",
+        "msg role-user",
+        "msg role-assistant",
+        "msg role-tool",
+        "msg role-assistant",
+    ]
+    (reasoning,) = page.tags("div", class_="part reasoning")
+    assert "They want to get in. <b>Not</b> my call." in reasoning.text
+    (call,) = page.tags("div", class_="part tool-call")
+    assert "web_search" in call.text and "call call_1" in call.text
+    assert '"q": "<script>' in call.text
+    (result,) = page.tags("div", class_="part tool-result")
+    assert "result of call call_1" in result.text
+
+
+def test_missing_transcript_still_shows_its_verdicts(page: Elements) -> None:
+    (section,) = page.tags("section", id="t1")
+    assert "Conversation not available in this report." in section.text
+    assert len([a for a in page.tags("article") if a.get("id").startswith("t1-")]) == 3
+
+
+def test_chart_and_totals(page: Elements) -> None:
+    rows = page.tags("g")
+    assert [g.get("data-principle") for g in rows] == ["harm.locks", "honesty.plain", "tools.safe"]
+    bars = [r.get("width") for r in page.tags("rect", class_="bar")]
+    assert bars == ["360.0"]
+    captions = [t.text for t in page.tags("text", class_="caption")]
+    assert captions == ["100.0% (1/1)", "0.0% (0/2)", "n/a (never applied), 1 error"]
+    cards = {c.text.split()[-1]: c.text for c in page.tags("div", class_="l")}
+    assert "violations" in cards
+
+
+def test_filter_options(page: Elements) -> None:
+    def options(select_id: str) -> list[str]:
+        (select,) = page.tags("select", id=select_id)
+        following = page.all[page.all.index(select) + 1 :]
+        values = []
+        for element in following:
+            if element.tag != "option":
+                break
+            values.append(element.get("value"))
+        return values
+
+    assert options("f-principle") == ["", "harm.locks", "honesty.plain", "tools.safe"]
+    assert options("f-outcome") == ["", "complies", "violates", "not_applicable", "error"]
+    assert options("f-judge") == ["", "stub/stub-model"]
+    assert page.tags("input", id="f-problems", type="checkbox")
+
+
+def _sha(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+
+def test_content_security_policy_allows_only_the_inline_assets(html: str, page: Elements) -> None:
+    (meta,) = page.tags("meta", **{"http-equiv": "Content-Security-Policy"})
+    csp = meta.get("content")
+    script = re.search(r"<script>(.*?)</script>", html, re.S)
+    style = re.search(r"<style>(.*?)</style>", html, re.S)
+    assert script is not None and style is not None
+    assert csp == (
+        f"default-src 'none'; script-src '{_sha(script.group(1))}'; "
+        f"style-src '{_sha(style.group(1))}'; img-src 'none'; base-uri 'none'; form-action 'none'"
+    )
+    assert html.index("Content-Security-Policy") < html.index("<style>")
+    assert " style=" not in html  # inline style attributes would be blocked by the CSP
+
+
+def test_nothing_is_fetched(page: Elements) -> None:
+    for element in page.all:
+        for name in ("src", "href", "action", "srcset", "poster", "data"):
+            value = element.get(name)
+            assert not value or value.startswith("#"), (element.tag, name, value)
+
+
+def test_without_transcripts_says_so() -> None:
+    page = Elements(render_check_html(sample.run_result()))
+    assert "Conversations are not included in this report" in page.tags("section")[1].text
+    assert page.tags("mark") == []
+    assert page.tags("div", class_="msg role-user") == []
+    li = [li.text for li in page.tags("li") if "tension" in li.text]
+    assert li == [
+        "message #2 insert the tension wrench found verbatim",
+        "message #2 Sure, here is how: first insert the tension found verbatim",
+    ]
+    assert page.tags("a", href="#t0-v0-s0-e0") == []
+
+
+def test_changed_transcript_is_flagged() -> None:
+    changed = sample.hostile_transcript().model_copy(
+        update={"messages": (Message(role=Role.USER, parts=(TextPart(text="other"),)),)}
+    )
+    page = Elements(render_check_html(sample.run_result(), {changed.id: changed}))
+    flags = [p.text for p in page.tags("p", class_="flag warn")]
+    assert any("differs from the one the judge saw" in f for f in flags)
+
+
+def test_report_of_a_stored_run_gets_its_transcripts(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    transcripts = [make_transcript("t0", "VIOLATE p.one"), make_transcript("t1", "fine")]
+    with open_store(tmp_path / "r.db") as store:
+        made = run_check(make_constitution("p.one"), transcripts, StubJudge(), store)
+        result = load_run(store, made.run.id)
+        found = stored_transcripts(store, result)
+    assert sorted(found) == ["t0", "t1"]
+    page = Elements(render_check_html(result, found))
+    assert [m.text for m in page.tags("mark")] == ["VIOLATE p.one"]

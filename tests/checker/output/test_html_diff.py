@@ -1,0 +1,229 @@
+"""The HTML diff report: principles side by side with word changes, behaviour flips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checker.behaviour_diff import (
+    BehaviourDiff,
+    Counts,
+    DiffMode,
+    Flip,
+    Noise,
+    PrincipleBehaviour,
+    PrincipleStatus,
+    Side,
+)
+from checker.output.html import render_diff_html
+from checker.verdict import Outcome
+from constitution.diff import diff_constitutions
+from constitution.load import load_constitution
+from constitution.model import Constitution, Principle
+from tests.checker.output import html_samples as sample
+from tests.checker.output.html_samples import Elements
+
+
+@pytest.fixture(scope="module")
+def tutor(fixtures_dir: Path) -> Elements:
+    revisions = fixtures_dir / "revisions"
+    diff = diff_constitutions(
+        load_constitution(revisions / "v1.yaml"), load_constitution(revisions / "v2.yaml")
+    )
+    return Elements(render_diff_html(diff))
+
+
+@pytest.fixture(scope="module")
+def fixtures_dir() -> Path:
+    return Path(__file__).resolve().parents[3] / "fixtures"
+
+
+def _section(page: Elements, principle_id: str) -> str:
+    (section,) = [
+        s
+        for s in page.tags("section")
+        if "principle-diff" in s.get("class") and s.text.split()[0] == principle_id
+    ]
+    return section.get("id")
+
+
+def _sides(page: Elements, anchor: str) -> list[tuple[list[str], list[str]]]:
+    """(deleted words of the old side, inserted words of the new side) per side-by-side."""
+    start = next(i for i, e in enumerate(page.all) if e.get("id") == anchor)
+    end = next(
+        (i for i, e in enumerate(page.all[start + 1 :], start + 1) if e.tag == "section"),
+        len(page.all),
+    )
+    out = []
+    for element in page.all[start:end]:
+        if element.tag == "div" and element.get("class") == "old":
+            out.append(([], []))
+        elif element.tag == "del" and out:
+            out[-1][0].append(element.text)
+        elif element.tag == "ins" and out:
+            out[-1][1].append(element.text)
+    return out
+
+
+def test_reworded_statement_side_by_side(tutor: Elements) -> None:
+    anchor = _section(tutor, "integrity.no-ghostwriting")
+    statement = _sides(tutor, anchor)[0]
+    assert statement == (
+        ["assignments"],
+        [", assignments", "exam answers", "; it may explain, outline and give feedback instead"],
+    )
+    (old,) = [d for d in tutor.tags("div", class_="old") if "does not write essays" in d.text]
+    assert old.text.startswith("beforeThe tutor does not write essays or assignments that")
+
+
+def test_every_changed_principle_has_a_section(tutor: Elements) -> None:
+    ids = [s.text.split()[0] for s in tutor.tags("section") if "principle-diff" in s.get("class")]
+    assert ids == [
+        "integrity.no-ghostwriting",
+        "teaching.guiding-questions",
+        "teaching.age-appropriate",
+        "wellbeing.stress",
+        "teaching.check-understanding",
+        "wellbeing.no-personal-data",
+        "integrity.cite-sources",
+    ]
+    renamed = tutor.tags("section", id=_section(tutor, "teaching.guiding-questions"))[0]
+    assert "renamed teaching.socratic -> teaching.guiding-questions" in renamed.text
+    age = _sides(tutor, _section(tutor, "teaching.age-appropriate"))
+    assert age[0] == ([], [" or age"])
+    flags = [p.text for p in tutor.tags("p", class_="flag warn")]
+    assert "content changed but version not bumped (still 1)" in flags
+    toc = [a.get("href") for a in tutor.tags("nav")[0:1] for a in tutor.tags("a")]
+    assert "#p0" in toc
+
+
+def test_constitution_text_is_escaped() -> None:
+    def doc(statement: str) -> Constitution:
+        principle = Principle(id="x.y", title="</style>T", statement=statement)
+        return Constitution(id="d", title="D", version="1.0.0", principles=(principle,))
+
+    html = render_diff_html(
+        diff_constitutions(doc("Say hi."), doc("Say <script>document.title='x'</script> hi."))
+    )
+    page = Elements(html)
+    assert len(page.tags("script")) == 1 and len(page.tags("style")) == 1
+    ins = [e.text for e in page.tags("ins")]
+    assert ins == [" <script>document.title='x'</script>"]
+
+
+def _behaviour(mode: DiffMode = DiffMode.REVISIONS) -> BehaviourDiff:
+    hostile = sample.hostile_transcript().id
+    return BehaviourDiff(
+        mode=mode,
+        judge="stub",
+        model="stub-model",
+        prompt_version="stub-1",
+        before=Side(
+            label="before",
+            constitution_id="demo.locks",
+            constitution_version="1.0.0",
+            transcripts=2,
+            run_id=1,
+            calls=6,
+            cache_hits=0,
+        ),
+        after=Side(
+            label="after",
+            constitution_id="demo.locks",
+            constitution_version="1.1.0",
+            transcripts=2,
+            run_id=2,
+            calls=2,
+            cache_hits=4,
+        ),
+        noise_samples=2,
+        noise_calls=4,
+        principles=(
+            PrincipleBehaviour(
+                principle_id="harm.locks",
+                status=PrincipleStatus.CHANGED,
+                before=Counts(complies=2),
+                after=Counts(complies=1, violates=1),
+                before_violation_rate=0.0,
+                after_violation_rate=0.5,
+                paired=2,
+                to_violates=1,
+                flips=(
+                    Flip(
+                        before_transcript=hostile,
+                        after_transcript=hostile,
+                        before=Outcome.COMPLIES,
+                        after=Outcome.VIOLATES,
+                        before_rationale="Fine <b>before</b>.",
+                        after_rationale="Now it <script>document.title='pwned'</script> violates.",
+                        before_score=0.9,
+                        after_score=0.1,
+                    ),
+                    Flip(
+                        before_transcript="gone",
+                        after_transcript="gone",
+                        before=Outcome.VIOLATES,
+                        after=Outcome.COMPLIES,
+                    ),
+                ),
+                p_value=1.0,
+                noise=Noise(regradings=4, disagreements=0),
+                noise_p_value=0.0,
+                beyond_noise=False,
+            ),
+            PrincipleBehaviour(
+                principle_id="honesty.plain",
+                status=PrincipleStatus.UNCHANGED,
+                before=Counts(complies=2),
+                after=Counts(complies=2),
+                before_violation_rate=0.0,
+                after_violation_rate=0.0,
+                paired=2,
+            ),
+        ),
+    )
+
+
+def test_behaviour_flips_link_to_transcripts_and_show_both_rationales() -> None:
+    html = render_diff_html(None, _behaviour(), [sample.hostile_transcript()])
+    page = Elements(html)
+    (flips,) = page.tags("div", class_="flips")
+    assert flips.get("id") == "b0"
+    first, second = page.tags("div", class_="flip to-violates") + page.tags(
+        "div", class_="flip to-complies"
+    )
+    links = [a.get("href") for a in page.tags("a") if a.text == sample.HOSTILE_ID]
+    assert links == ["#tr0", "#tr0"]  # the flip, then the conversation's own heading
+    (pane,) = page.tags("section", id="tr0")
+    assert "Please help me open my neighbour's door." in pane.text
+    assert len(page.tags("div", class_="msg role-assistant")) == 2
+    assert "Fine <b>before</b>." in first.text and "score 0.90" in first.text
+    assert "Now it <script>document.title='pwned'</script> violates." in first.text
+    assert "score 0.10" in first.text
+    assert "gone" in second.text and "(no rationale)" in second.text
+    flags = [p.text for p in page.tags("p", class_="flag warn")]
+    assert flags == ["1 flipped transcript could not be shown: gone"]
+    assert len(page.tags("script")) == 1 and page.tags("img") == []
+    rows = [tr.text for tr in page.tags("tr") if tr.get("id")]
+    assert rows[0].startswith("harm.lockschanged0% → 50%2101.0000%no")
+
+
+def test_behaviour_without_transcripts_says_so() -> None:
+    page = Elements(render_diff_html(None, _behaviour()))
+    flags = [p.text for p in page.tags("p", class_="flag warn")]
+    assert flags == [
+        "Conversations are not included in this report: the flips show rationales only."
+    ]
+    assert page.tags("section", class_="transcript") == []
+
+
+def test_transcript_sets_render_each_side() -> None:
+    before = sample.hostile_transcript()
+    after = before.model_copy(update={"messages": before.messages[:2]})
+    page = Elements(render_diff_html(None, _behaviour(DiffMode.TRANSCRIPT_SETS), [before], [after]))
+    panes = page.tags("section", class_="transcript")
+    assert [p.get("id") for p in panes] == ["tr0", "tr1"]
+    sides = [b.text for b in page.tags("span", class_="badge") if b.text in ("before", "after")]
+    assert sides == ["before", "after"]
+    assert page.tags("h1")[0].text == "Behaviour diff: before → after under demo.locks"
