@@ -156,7 +156,7 @@ def diff_constitutions(old: Constitution, new: Constitution) -> ConstitutionDiff
     added = [p for p in new.principles if p.id not in old_by_id]
     renames = match_renames(removed, added)
     renamed_old = {o.id for o, _, _ in renames.values()}
-    ranks = _common_tier_ranks(old, new)
+    ranks = _TierRanks(old, new)
     unchanged: list[str] = []
     for p in new.principles:
         if p.id in old_by_id:
@@ -249,13 +249,23 @@ def _document_changes(old: Constitution, new: Constitution) -> list[Change]:
     return out
 
 
-def _common_tier_ranks(old: Constitution, new: Constitution) -> dict[str, tuple[int, int]]:
-    """For tiers in both revisions: (rank among the common tiers in old, in new)."""
-    new_ids = {t.id for t in new.tiers}
-    old_ids = {t.id for t in old.tiers}
-    common_old = [t.id for t in old.tiers if t.id in new_ids]
-    common_new = [t.id for t in new.tiers if t.id in old_ids]
-    return {t: (common_old.index(t), common_new.index(t)) for t in common_old}
+class _TierRanks:
+    """Tier positions in both revisions (0 = highest priority)."""
+
+    def __init__(self, old: Constitution, new: Constitution) -> None:
+        self.old = {t.id: i for i, t in enumerate(old.tiers)}
+        self.new = {t.id: i for i, t in enumerate(new.tiers)}
+        common_old = [t.id for t in old.tiers if t.id in self.new]
+        common_new = [t.id for t in new.tiers if t.id in self.old]
+        self.common = {t: (common_old.index(t), common_new.index(t)) for t in common_old}
+        """For tiers in both: (rank among the common tiers in old, in new)."""
+
+    def direction(self, before: str | None, after: str | None) -> str | None:
+        """``raised`` or ``lowered`` priority when both tiers rank in one revision."""
+        for order in (self.new, self.old):
+            if before in order and after in order:
+                return "raised" if order[after] < order[before] else "lowered"
+        return None
 
 
 # -- renames ------------------------------------------------------------------------------
@@ -353,9 +363,7 @@ JUDGED_KINDS = frozenset(
 """Changes to what a judge sees (:meth:`Principle.judged_content`, id aside)."""
 
 
-def _pair_changes(
-    old: Principle, new: Principle, ranks: dict[str, tuple[int, int]]
-) -> list[Change]:
+def _pair_changes(old: Principle, new: Principle, ranks: _TierRanks) -> list[Change]:
     pid = new.id
     out: list[Change] = []
     if normalise_space(old.title) != normalise_space(new.title):
@@ -375,10 +383,19 @@ def _pair_changes(
                     words=word_diff(a, b),
                 )
             )
+    common = ranks.common
     if old.tier != new.tier:
-        out.append(Change(kind=ChangeKind.RETIERED, principle_id=pid, old=old.tier, new=new.tier))
-    elif old.tier is not None and old.tier in ranks and ranks[old.tier][0] != ranks[old.tier][1]:
-        before, after = ranks[old.tier]
+        out.append(
+            Change(
+                kind=ChangeKind.RETIERED,
+                principle_id=pid,
+                field=ranks.direction(old.tier, new.tier),
+                old=old.tier,
+                new=new.tier,
+            )
+        )
+    elif old.tier is not None and old.tier in common and common[old.tier][0] != common[old.tier][1]:
+        before, after = common[old.tier]
         out.append(
             Change(
                 kind=ChangeKind.REPRIORITISED,
@@ -496,7 +513,8 @@ def _summary(c: Change) -> str:
         k.RENAMED: f"renamed {c.old} -> {c.new} (similarity {c.similarity or 0:.2f})",
         k.RETITLED: f"title {c.old!r} -> {c.new!r}",
         k.REWORDED: f"{c.field} reworded",
-        k.RETIERED: f"tier {c.old or '-'} -> {c.new or '-'}",
+        k.RETIERED: f"tier {c.old or '-'} -> {c.new or '-'}"
+        + (f" (priority {c.field})" if c.field else ""),
         k.REPRIORITISED: f"tier {c.field} moved from rank {c.old} to {c.new}",
         k.KIND: f"kind {c.old} -> {c.new}",
         k.SCOPE: f"scope {c.old} -> {c.new}",
