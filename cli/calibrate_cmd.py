@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import sys
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from checker.calibration import (
@@ -35,7 +37,7 @@ from checker.calibration.render import METRIC_HEADERS, fmt, metrics_row
 from checker.errors import CheckerError
 from checker.judge import Judge
 from checker.judges import make_judge, resolve_judge_name
-from checker.runner import DEFAULT_CONCURRENCY
+from checker.runner import DEFAULT_CONCURRENCY, CheckProgress
 from checker.store import open_store
 from checker.transcripts import TranscriptFormat, load_transcripts, parse_mapping
 from cli._app import app
@@ -132,7 +134,20 @@ def calibrate(
         raise CheckerError(f"--map: {exc}") from None
     stream = load_transcripts(transcripts, format=input_format, mapping=columns)
     grader = _judge(judge, model)
-    with open_store(db) as store:
+    bar = Progress(
+        TextColumn("grading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=not sys.stderr.isatty(),
+    )
+    task = bar.add_task("grading", total=None)
+
+    def show(state: CheckProgress) -> None:
+        bar.update(task, total=state.total, completed=state.done)
+
+    with open_store(db) as store, bar:
         report = _run(
             grader,
             lambda: acalibrate(
@@ -144,6 +159,7 @@ def calibrate(
                 samples=samples,
                 concurrency=concurrency,
                 confirm_labels=confirm_labels,
+                progress=show,
             ),
         )
     if output_format is ReportFormat.JSON:

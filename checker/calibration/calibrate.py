@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -21,7 +22,7 @@ from checker.calibration.registry import LabelRegistry, StampedLabel, bind_label
 from checker.errors import CheckerError
 from checker.judge import Judge
 from checker.results import PairResult
-from checker.runner import DEFAULT_CONCURRENCY, ProgressCallback, arun_check
+from checker.runner import DEFAULT_CONCURRENCY, CheckProgress, ProgressCallback, arun_check
 from checker.store import Store
 from checker.transcript import Transcript
 from checker.verdict import Outcome, Verdict
@@ -141,7 +142,10 @@ async def acalibrate(
     pairs: dict[tuple[str, str], PairResult] = {}
     verdicts: dict[tuple[str, str], list[Verdict]] = {}
     runs: list[int] = []
+    total = len(bound.current) * samples
+    finished = 0
     for principle_ids, group in _groups(bound.current, found):
+        report_to = None if progress is None else _offset(progress, finished, total)
         result = await arun_check(
             constitution,
             group,
@@ -150,8 +154,9 @@ async def acalibrate(
             principles=principle_ids,
             samples=samples,
             concurrency=concurrency,
-            progress=progress,
+            progress=report_to,
         )
+        finished += result.totals.judgments
         runs.append(result.run.id)
         for pair in result.pairs:
             pairs[(pair.transcript_id, pair.principle_id)] = pair
@@ -160,6 +165,15 @@ async def acalibrate(
     report = _report(constitution, judge, samples, runs, labels, bound.current, pairs, verdicts)
     stale = tuple(_ref(s.label, s.reason) for s in bound.stale)
     return report.model_copy(update={"stale": stale, "unmatched": tuple(unmatched)})
+
+
+def _offset(progress: ProgressCallback, done: int, total: int) -> ProgressCallback:
+    """Progress of one run, seen as part of the whole calibration."""
+
+    def report(state: CheckProgress) -> None:
+        progress(replace(state, total=total, done=done + state.done))
+
+    return report
 
 
 def _labelled_transcripts(

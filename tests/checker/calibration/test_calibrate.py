@@ -241,3 +241,20 @@ def test_judge_errors_are_counted_not_scored(store: Store) -> None:
     (d,) = report.disagreements
     assert d.judge == "error"
     assert "cannot grade p.one" in d.rationale
+
+
+def test_progress_counts_every_run(store: Store) -> None:
+    seen: list[tuple[int, int]] = []
+    rules = make_constitution("p.one", "p.two")
+    calibrate(
+        rules,
+        TRANSCRIPTS,
+        _labels(),
+        StubJudge(),
+        store,
+        progress=lambda s: seen.append((s.done, s.total)),
+    )
+    # two runs (t2 alone for p.one; t1, t3, t4 for both): 7 judgments in all
+    assert {total for _, total in seen} == {7}
+    assert seen[-1] == (7, 7)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
