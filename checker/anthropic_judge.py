@@ -364,6 +364,7 @@ class AnthropicJudge:
             headers: Mapping[str, str] | None = None
             was_limited = False
             delay: float | None = None
+            hint: float | None = None  # a retry-after sent with a 5xx
             self.stats.calls += 1
             try:
                 raw = await self._client.messages.with_raw_response.create(
@@ -397,6 +398,7 @@ class AnthropicJudge:
                 if not _retryable_status(exc.status_code):
                     return self._done(None, usage, last_error, started)
                 reason = str(exc.status_code)
+                hint = retry_after_seconds(headers)
             except (anthropic.APIConnectionError, httpx2.TransportError) as exc:
                 last_error = _describe(exc)
                 reason = "timeout" if isinstance(exc, anthropic.APITimeoutError) else "connection"
@@ -417,7 +419,8 @@ class AnthropicJudge:
                     None, usage, f"gave up after {failures} attempts: {last_error}", started
                 )
             log.debug("retrying a judgment after %s (attempt %d)", reason, failures)
-            await asyncio.sleep(backoff_delay(failures - 1, base=self.backoff_base_s))
+            wait = backoff_delay(failures - 1, base=self.backoff_base_s)
+            await asyncio.sleep(max(wait, hint or 0.0))
 
     def _done(
         self, reply: BaseModel | None, usage: Usage, error: str | None, started: float
