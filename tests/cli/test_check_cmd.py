@@ -208,3 +208,23 @@ def test_grouped_and_samples_options(work: Path, judges: _Judges, run_cli: RunCl
     run = json.loads(result.out)["run"]
     assert (run["mode"], run["samples"]) == ("per-principle", 3)  # the stub has no grade_many
     assert judges.calls == 18
+
+
+def test_progress_bar_renders_on_a_terminal(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from cli.check_cmd import _run_with_progress
+    from tests.checker.stub_judge import make_constitution
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, width=120)
+    items = [make_transcript(f"t{i}", "VIOLATE p.one", f"q{i}") for i in range(3)]
+    with open_store(tmp_path / "r.db") as store:
+        result = _run_with_progress(
+            console, StubJudge(), make_constitution("p.one", "p.two"), items, store, {}
+        )
+    assert result.totals.judgments == 6
+    shown = buffer.getvalue()
+    assert "6/6" in shown and "tok $0.0060" in shown
