@@ -33,6 +33,7 @@ from checker.errors import CheckerError
 from checker.judge import Judge
 from checker.judges import make_judge, resolve_judge_name
 from checker.output import render
+from checker.output.html import render_check_html, stored_transcripts
 from checker.results import RunResult
 from checker.runner import (
     DEFAULT_CONCURRENCY,
@@ -72,6 +73,7 @@ class FormatChoice(StrEnum):
     JSONL = "jsonl"
     MARKDOWN = "markdown"
     JUNIT = "junit"
+    HTML = "html"
 
 
 class FailOn(StrEnum):
@@ -159,7 +161,10 @@ def check(
             "resume": resume,
         }
         result = _run_with_progress(err, grader, rules, items, store, options)
-    emit(render(result, output_format.value), out)
+    if output_format is FormatChoice.HTML:
+        emit(render_check_html(result, items, rules), out)
+    else:
+        emit(render(result, output_format.value), out)
     if output_format is not FormatChoice.TABLE or out is not None:
         _print_summary(err, result)
     _exit_for(result, fail_on)
@@ -206,7 +211,12 @@ def report(
     """Render a stored run again, in any format. Exit code 1 when --fail-on matches."""
     with open_store(db) as store:
         result = load_run(store, run)
-    emit(render(result, output_format.value), out)
+        html = output_format is FormatChoice.HTML
+        shown = stored_transcripts(store, result) if html else {}
+    if html:
+        emit(render_check_html(result, shown), out)
+    else:
+        emit(render(result, output_format.value), out)
     _exit_for(result, fail_on)
 
 
