@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from checker.results import PrincipleSummary
 
-CHART_WIDTH = 760
+CHART_WIDTH = 900
 LABEL_WIDTH = 250
 BAR_MAX = 360
 ROW_HEIGHT = 26
