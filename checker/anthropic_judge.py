@@ -254,8 +254,11 @@ class AnthropicJudge:
 
     async def _count(self, body: dict[str, Any]) -> int:
         if not self.count_tokens:
-            text = json.dumps([body["system"], body["messages"], body.get("output_config")])
-            return _rough_tokens(text)
+            texts = [block["text"] for block in body["system"]]
+            texts += [block["text"] for block in body["messages"][0]["content"]]
+            extras = [body.get("output_config"), body.get("tools")]
+            schema = json.dumps([x for x in extras if x], separators=(",", ":"))
+            return sum(_rough_tokens(t) for t in texts) + _rough_tokens(schema)
         keep = ("model", "system", "messages", "output_config", "tools", "tool_choice")
         counted = await self._client.messages.count_tokens(
             **{k: v for k, v in body.items() if k in keep}
