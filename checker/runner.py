@@ -34,7 +34,7 @@ from constitution.model import Constitution, Principle, Scope
 
 Mode = Literal["per-principle", "grouped"]
 MODES: tuple[str, ...] = ("per-principle", "grouped")
-DEFAULT_CONCURRENCY = 16
+DEFAULT_CONCURRENCY = 32
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from checker.runner import load_run
 from checker.store import open_store
 from tests.checker.slow_check import PRINCIPLES
 
@@ -56,6 +57,9 @@ def test_kill_9_then_rerun_loses_nothing_and_repeats_nothing(tmp_path: Path) -> 
     with open_store(db) as store:
         before = {(v.transcript_id, v.principle_id, v.sample_index) for v in store.iter_verdicts()}
         assert store.list_runs()[0].status == "interrupted"
+        killed = load_run(store, 1)  # a killed run can still be reported
+        assert killed.run.status == "interrupted"
+        assert killed.totals.judgments == len(before)
     total = COUNT * len(PRINCIPLES)
     assert 8 <= len(before) < total
 
