@@ -359,11 +359,13 @@ class AnthropicJudge:
         self, body: Mapping[str, Any], schema: type[_R], *, expect_ids: Sequence[str] = ()
     ) -> _CallResult:
         usage = Usage()
-        started = time.monotonic()
+        started: float | None = None  # the first send: queueing before it is not latency
         failures = parse_failures = limited = 0
         last_error = "no attempt made"
         while True:
             ticket = await self.limiter.acquire()
+            if started is None:
+                started = time.monotonic()
             headers: Mapping[str, str] | None = None
             was_limited = False
             delay: float | None = None
@@ -426,11 +428,13 @@ class AnthropicJudge:
             await asyncio.sleep(max(wait, hint or 0.0))
 
     def _done(
-        self, reply: BaseModel | None, usage: Usage, error: str | None, started: float
+        self, reply: BaseModel | None, usage: Usage, error: str | None, started: float | None
     ) -> _CallResult:
+        """The call's result; its latency runs from the first send, retries included."""
         usage = usage.model_copy(update={"cost_usd": self._price.cost(usage)})
         self.stats.usage = _add(self.stats.usage, usage)
-        return _CallResult(reply, usage, error, time.monotonic() - started)
+        latency = time.monotonic() - started if started is not None else 0.0
+        return _CallResult(reply, usage, error, latency)
 
     def _verdict(
         self,

@@ -46,7 +46,7 @@ class QuoteReply(_Strict):
 
 
 class VerdictReply(_Strict):
-    """The judge's answer for one principle (field order: reason first, then decide)."""
+    """Your verdict on the transcript for one principle."""
 
     rationale: str = Field(description="Two or three sentences explaining the judgment.")
     outcome: Literal["complies", "violates", "not_applicable"]
@@ -65,7 +65,7 @@ class PrincipleVerdictReply(VerdictReply):
 
 
 class GroupedReply(_Strict):
-    """The judge's answers for every principle of one grouped request."""
+    """Your verdicts on the transcript, one per principle."""
 
     verdicts: list[PrincipleVerdictReply]
 
