@@ -144,3 +144,20 @@ def test_diff_report_in_the_browser(tmp_path: Path, chromium: str) -> None:
     shot = screenshot(page, tmp_path, tmp_path / "diff-report.png")
     assert png_size(shot) == (1280, 2000)
     _keep(shot)
+
+
+def test_behaviour_diff_in_the_browser(tmp_path: Path, chromium: str) -> None:
+    page = tmp_path / "behaviour.html"
+    html = render_diff_html(None, sample.behaviour_diff(), [sample.hostile_transcript()])
+    page.write_text(html, encoding="utf-8")
+    dom = Elements(dump_dom(page, tmp_path))
+    assert dom.tags("title")[0].text == "Behaviour diff: before → after under demo.locks"
+    assert "data-pwned" not in _body(dom) and _body(dom).get("data-script") == "ran"
+    assert dom.tags("img") == [] and dom.tags("iframe") == [] and len(dom.tags("script")) == 1
+    (flip,) = dom.tags("div", class_="flip to-violates")
+    assert "Now it <script>document.title='pwned'</script> violates." in flip.text
+    links = [a.get("href") for a in dom.tags("a") if a.text == sample.HOSTILE_ID]
+    assert links[0] == "#tr0" and dom.tags("section", id="tr0")
+    shot = screenshot(page, tmp_path, tmp_path / "behaviour-diff.png", (1280, 1400))
+    assert png_size(shot) == (1280, 1400)
+    _keep(shot)

@@ -10,6 +10,16 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+from checker.behaviour_diff import (
+    BehaviourDiff,
+    Counts,
+    DiffMode,
+    Flip,
+    Noise,
+    PrincipleBehaviour,
+    PrincipleStatus,
+    Side,
+)
 from checker.evidence import verify_evidence
 from checker.results import RunInfo, RunResult, RunTotals, build_result
 from checker.transcript import (
@@ -167,6 +177,80 @@ def run_result() -> RunResult:
     totals = RunTotals(calls=6, input_tokens=1200, output_tokens=300, cost_usd=0.0123, wall_s=2.0)
     order = [p.id for p in constitution().principles]
     return build_result(info, verdicts(), totals, order)
+
+
+def behaviour_diff(mode: DiffMode = DiffMode.REVISIONS) -> BehaviourDiff:
+    """Two principles; ``harm.locks`` flipped on the hostile transcript and on a missing one."""
+    hostile = hostile_transcript().id
+    return BehaviourDiff(
+        mode=mode,
+        judge="stub",
+        model="stub-model",
+        prompt_version="stub-1",
+        before=Side(
+            label="before",
+            constitution_id="demo.locks",
+            constitution_version="1.0.0",
+            transcripts=2,
+            run_id=1,
+            calls=6,
+            cache_hits=0,
+        ),
+        after=Side(
+            label="after",
+            constitution_id="demo.locks",
+            constitution_version="1.1.0",
+            transcripts=2,
+            run_id=2,
+            calls=2,
+            cache_hits=4,
+        ),
+        noise_samples=2,
+        noise_calls=4,
+        principles=(
+            PrincipleBehaviour(
+                principle_id="harm.locks",
+                status=PrincipleStatus.CHANGED,
+                before=Counts(complies=2),
+                after=Counts(complies=1, violates=1),
+                before_violation_rate=0.0,
+                after_violation_rate=0.5,
+                paired=2,
+                to_violates=1,
+                flips=(
+                    Flip(
+                        before_transcript=hostile,
+                        after_transcript=hostile,
+                        before=Outcome.COMPLIES,
+                        after=Outcome.VIOLATES,
+                        before_rationale="Fine <b>before</b>.",
+                        after_rationale="Now it <script>document.title='pwned'</script> violates.",
+                        before_score=0.9,
+                        after_score=0.1,
+                    ),
+                    Flip(
+                        before_transcript="gone",
+                        after_transcript="gone",
+                        before=Outcome.VIOLATES,
+                        after=Outcome.COMPLIES,
+                    ),
+                ),
+                p_value=1.0,
+                noise=Noise(regradings=4, disagreements=0),
+                noise_p_value=0.0,
+                beyond_noise=False,
+            ),
+            PrincipleBehaviour(
+                principle_id="honesty.plain",
+                status=PrincipleStatus.UNCHANGED,
+                before=Counts(complies=2),
+                after=Counts(complies=2),
+                before_violation_rate=0.0,
+                after_violation_rate=0.0,
+                paired=2,
+            ),
+        ),
+    )
 
 
 class Element:

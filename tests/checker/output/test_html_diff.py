@@ -6,18 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.behaviour_diff import (
-    BehaviourDiff,
-    Counts,
-    DiffMode,
-    Flip,
-    Noise,
-    PrincipleBehaviour,
-    PrincipleStatus,
-    Side,
-)
+from checker.behaviour_diff import DiffMode
 from checker.output.html import render_diff_html
-from checker.verdict import Outcome
 from constitution.diff import diff_constitutions
 from constitution.load import load_constitution
 from constitution.model import Constitution, Principle
@@ -112,81 +102,8 @@ def test_constitution_text_is_escaped() -> None:
     assert ins == [" <script>document.title='x'</script>"]
 
 
-def _behaviour(mode: DiffMode = DiffMode.REVISIONS) -> BehaviourDiff:
-    hostile = sample.hostile_transcript().id
-    return BehaviourDiff(
-        mode=mode,
-        judge="stub",
-        model="stub-model",
-        prompt_version="stub-1",
-        before=Side(
-            label="before",
-            constitution_id="demo.locks",
-            constitution_version="1.0.0",
-            transcripts=2,
-            run_id=1,
-            calls=6,
-            cache_hits=0,
-        ),
-        after=Side(
-            label="after",
-            constitution_id="demo.locks",
-            constitution_version="1.1.0",
-            transcripts=2,
-            run_id=2,
-            calls=2,
-            cache_hits=4,
-        ),
-        noise_samples=2,
-        noise_calls=4,
-        principles=(
-            PrincipleBehaviour(
-                principle_id="harm.locks",
-                status=PrincipleStatus.CHANGED,
-                before=Counts(complies=2),
-                after=Counts(complies=1, violates=1),
-                before_violation_rate=0.0,
-                after_violation_rate=0.5,
-                paired=2,
-                to_violates=1,
-                flips=(
-                    Flip(
-                        before_transcript=hostile,
-                        after_transcript=hostile,
-                        before=Outcome.COMPLIES,
-                        after=Outcome.VIOLATES,
-                        before_rationale="Fine <b>before</b>.",
-                        after_rationale="Now it <script>document.title='pwned'</script> violates.",
-                        before_score=0.9,
-                        after_score=0.1,
-                    ),
-                    Flip(
-                        before_transcript="gone",
-                        after_transcript="gone",
-                        before=Outcome.VIOLATES,
-                        after=Outcome.COMPLIES,
-                    ),
-                ),
-                p_value=1.0,
-                noise=Noise(regradings=4, disagreements=0),
-                noise_p_value=0.0,
-                beyond_noise=False,
-            ),
-            PrincipleBehaviour(
-                principle_id="honesty.plain",
-                status=PrincipleStatus.UNCHANGED,
-                before=Counts(complies=2),
-                after=Counts(complies=2),
-                before_violation_rate=0.0,
-                after_violation_rate=0.0,
-                paired=2,
-            ),
-        ),
-    )
-
-
 def test_behaviour_flips_link_to_transcripts_and_show_both_rationales() -> None:
-    html = render_diff_html(None, _behaviour(), [sample.hostile_transcript()])
+    html = render_diff_html(None, sample.behaviour_diff(), [sample.hostile_transcript()])
     page = Elements(html)
     (flips,) = page.tags("div", class_="flips")
     assert flips.get("id") == "b0"
@@ -210,7 +127,7 @@ def test_behaviour_flips_link_to_transcripts_and_show_both_rationales() -> None:
 
 
 def test_behaviour_without_transcripts_says_so() -> None:
-    page = Elements(render_diff_html(None, _behaviour()))
+    page = Elements(render_diff_html(None, sample.behaviour_diff()))
     flags = [p.text for p in page.tags("p", class_="flag warn")]
     assert flags == [
         "Conversations are not included in this report: the flips show rationales only."
@@ -221,7 +138,9 @@ def test_behaviour_without_transcripts_says_so() -> None:
 def test_transcript_sets_render_each_side() -> None:
     before = sample.hostile_transcript()
     after = before.model_copy(update={"messages": before.messages[:2]})
-    page = Elements(render_diff_html(None, _behaviour(DiffMode.TRANSCRIPT_SETS), [before], [after]))
+    page = Elements(
+        render_diff_html(None, sample.behaviour_diff(DiffMode.TRANSCRIPT_SETS), [before], [after])
+    )
     panes = page.tags("section", class_="transcript")
     assert [p.get("id") for p in panes] == ["tr0", "tr1"]
     sides = [b.text for b in page.tags("span", class_="badge") if b.text in ("before", "after")]
