@@ -204,3 +204,21 @@ def test_report_of_a_stored_run_gets_its_transcripts(tmp_path) -> None:  # type:
     assert sorted(found) == ["t0", "t1"]
     page = Elements(render_check_html(result, found))
     assert [m.text for m in page.tags("mark")] == ["VIOLATE p.one"]
+
+
+def test_samples_disagreeing_are_flagged_unstable(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    transcripts = [make_transcript("t0", "FLIP p.one")]
+    with open_store(tmp_path / "r.db") as store:
+        result = run_check(make_constitution("p.one"), transcripts, StubJudge(), store, samples=3)
+    page = Elements(render_check_html(result, transcripts))
+    (card,) = page.tags("article")
+    assert card.get("data-outcome") == "complies" and card.get("data-problem") == "1"
+    assert "Unstable: the samples disagree (agreement 67%)." in card.text
+    heads = [h.text for h in page.tags("div", class_="sample-head")]
+    assert heads == [
+        "sample 0: complies score 1.00",
+        "sample 1: violates score 0.00",
+        "sample 2: complies score 1.00",
+    ]
+    assert [m.get("class") for m in page.tags("mark")] == ["evidence o-violates"]
+    assert "unstable pairs" in [d.text for d in page.tags("div", class_="l")]
