@@ -222,3 +222,11 @@ def test_samples_disagreeing_are_flagged_unstable(tmp_path) -> None:  # type: ig
     ]
     assert [m.get("class") for m in page.tags("mark")] == ["evidence o-violates"]
     assert "unstable pairs" in [d.text for d in page.tags("div", class_="l")]
+
+
+def test_an_empty_run_still_renders() -> None:
+    result = sample.run_result()
+    empty = result.model_copy(update={"pairs": (), "verdicts": (), "principles": ()})
+    page = Elements(render_check_html(empty, []))
+    assert "This run holds no judgments." in [p.text for p in page.tags("p", class_="notice")]
+    assert page.tags("svg") and page.tags("g") == []
