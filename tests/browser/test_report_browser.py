@@ -19,6 +19,8 @@ from tests.browser.chromium import dump_dom, png_size, require_chromium, screens
 from tests.checker.output import html_samples as sample
 from tests.checker.output.html_samples import Elements
 
+pytestmark = pytest.mark.browser
+
 ROOT = Path(__file__).resolve().parents[2]
 TITLE = "Check run 7: demo.locks 1.2.0"
 
