@@ -204,3 +204,12 @@ def test_directory_and_glob(here: Path) -> None:
     globbed = load(Path(str(here / "*.jsonl")))
     assert [t.id for t in globbed][:2] == ["ticket-101", "ticket-102"]
     assert len(globbed) == 2 + 2 + 2 + 3
+
+
+def test_tsv_and_hidden_files_in_a_directory(tmp_path: Path) -> None:
+    (tmp_path / "rows.tsv").write_text("id\tprompt\tresponse\nr1\tHi\tHello\n")
+    (tmp_path / ".cache").mkdir()
+    (tmp_path / ".cache" / "junk.json").write_text("not json")
+    (tmp_path / "notes.log").write_text("ignored: not a transcript suffix")
+    [t] = load(tmp_path)
+    assert (t.id, [m.text for m in t.messages]) == ("r1", ["Hi", "Hello"])
