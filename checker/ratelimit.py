@@ -9,8 +9,10 @@ leaves only when the estimate holds a whole token, so the client runs at the lim
 and the server's bucket never runs dry.
 
 Before the first reply the rate is unknown: only ``initial_concurrency`` requests go
-out. A 429 empties the local bucket and slows the rate a little; each success wins
-some back. The refused request itself waits its ``retry-after`` (see
+out. A server that sends no rate-limit headers gets a congestion window instead:
+one more request in flight per success, half as many after a 429. With headers, a
+429 empties the local bucket and slows the rate a little; each success wins some
+back. The refused request itself waits its ``retry-after`` (see
 :func:`backoff_delay` for the other retryable failures).
 """
 
@@ -67,6 +69,7 @@ class AdaptiveLimiter:
         self._tokens = 1.0
         self._refilled_at = clock()
         self._pause_until = 0.0
+        self._window = float(self.initial_concurrency)  # used while no headers are seen
 
     @property
     def rate(self) -> float | None:
@@ -78,7 +81,9 @@ class AdaptiveLimiter:
         return self._in_flight
 
     def _cap(self) -> int:
-        return self.max_concurrency if self._rate is not None else self.initial_concurrency
+        if self._rate is not None:
+            return self.max_concurrency
+        return max(1, min(self.max_concurrency, int(self._window)))
 
     def _refill(self, now: float) -> None:
         if self._rate is not None:
@@ -122,9 +127,12 @@ class AdaptiveLimiter:
         if limited:
             self.stats.rate_limited += 1
             self._tokens = min(self._tokens, 0.0)
+            self._window = max(1.0, self._window / 2)
             if self._rate is not None:
                 self._rate *= 0.9
-        elif self._rate is not None and self._limit_rate is not None:
+        elif self._rate is None:
+            self._window = min(float(self.max_concurrency), self._window + 1.0)
+        elif self._limit_rate is not None:
             self._rate = min(self._limit_rate, self._rate + 0.01 * self._limit_rate)
 
     def pause(self, seconds: float) -> None:

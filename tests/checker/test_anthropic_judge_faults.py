@@ -163,3 +163,34 @@ def test_limiter_learns_the_rate_and_holds_a_token_back() -> None:
         assert (limiter.rate or 0) < 2.0
 
     asyncio.run(go())
+
+
+def test_without_rate_limit_headers_a_congestion_window_grows() -> None:
+    config = FakeConfig(latency_s=0.05, ratelimit_headers=False)
+
+    async def go() -> tuple[AnthropicJudge, list[Verdict]]:
+        with FakeMessagesAPI(config) as api:
+            judge = make_judge(api)
+            async with judge:
+                verdicts = await asyncio.gather(
+                    *(judge.grade(transcript(f"t{i}", "ok"), HARM, CONSTITUTION) for i in range(40))
+                )
+            return judge, list(verdicts)
+
+    judge, verdicts = run(go())
+    assert all(v.outcome is Outcome.COMPLIES for v in verdicts)
+    assert judge.limiter.rate is None
+    assert judge.limiter.stats.max_in_flight > judge.limiter.initial_concurrency
+
+
+def test_congestion_window_halves_on_a_429() -> None:
+    limiter = AdaptiveLimiter(initial_concurrency=2, max_concurrency=16)
+
+    async def go() -> None:
+        for _ in range(6):  # six successes: window 2 -> 8
+            limiter.release(await limiter.acquire(), None, limited=False)
+        assert limiter._cap() == 8
+        limiter.release(await limiter.acquire(), None, limited=True)
+        assert limiter._cap() == 4
+
+    asyncio.run(go())

@@ -100,6 +100,8 @@ class FakeConfig:
     """Put a thinking block before the answer, as adaptive thinking does."""
     api_key: str | None = None
     """When set, requests must carry this ``x-api-key``."""
+    ratelimit_headers: bool = True
+    """Send ``anthropic-ratelimit-requests-*`` headers (off: a server that does not)."""
 
 
 @dataclass
@@ -168,6 +170,8 @@ class FakeBackend:
         wait = 0.0 if self._tokens >= 1 else (1 - self._tokens) / rate
         full_in = (self._capacity - self._tokens) / rate
         reset = datetime.now(UTC) + timedelta(seconds=full_in)
+        if not self.config.ratelimit_headers:
+            return allowed, {}, wait
         headers = {
             "anthropic-ratelimit-requests-limit": str(rpm),
             "anthropic-ratelimit-requests-remaining": str(int(self._tokens)),
