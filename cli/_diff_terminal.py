@@ -36,7 +36,8 @@ def word_text(spans: tuple[WordSpan, ...], *, markers: bool = False) -> Text:
     return text
 
 
-def _change_line(change: Change, markers: bool) -> Padding:
+def _change_line(change: Change, markers: bool) -> Padding | Text:
+    """One change, indented. Without colour (a pipe or a file) it stays on one line."""
     line = Text()
     if change.kind is ChangeKind.REWORDED:
         line.append(f"{change.field}: ", style="bold")
@@ -45,6 +46,8 @@ def _change_line(change: Change, markers: bool) -> Padding:
         line.append(f"! {change.summary}", style="bold red")
     else:
         line.append(change.summary)
+    if markers:
+        return Text("    ").append_text(line)
     return Padding(line, (0, 0, 0, 4), expand=False)
 
 
@@ -67,14 +70,14 @@ def print_text_diff(console: Console, diff: ConstitutionDiff) -> None:
     if diff.document_changes:
         console.print(Text("\ndocument", style="bold"))
         for change in diff.document_changes:
-            console.print(_change_line(change, markers))
+            console.print(_change_line(change, markers), soft_wrap=markers)
     for pid, changes in diff.by_principle().items():
         mark, style = next(
             (_HEAD_STYLE[c.kind] for c in changes if c.kind in _HEAD_STYLE), ("~", "bold cyan")
         )
         console.print(Text(f"\n{mark} {pid}", style=style))
         for change in changes:
-            console.print(_change_line(change, markers))
+            console.print(_change_line(change, markers), soft_wrap=markers)
     if diff.unchanged:
         console.print(Text(f"\n{len(diff.unchanged)} principle(s) unchanged", style="dim"))
 

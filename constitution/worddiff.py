@@ -54,18 +54,30 @@ def word_diff(old: str | None, new: str | None) -> tuple[WordSpan, ...]:
     """
     a, b = _pieces(normalise_space(old)), _pieces(normalise_space(new))
     matcher = SequenceMatcher(None, a, b, autojunk=False)
-    spans: list[WordSpan] = []
-
-    def add(op: SpanOp, pieces: list[str]) -> None:
-        if pieces:
-            spans.append(WordSpan(op=op, text="".join(pieces)))
-
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            add(SpanOp.EQUAL, b[j1:j2])
+    chunks = [
+        (tag == "equal", "".join(a[i1:i2]), "".join(b[j1:j2]))
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+    ]
+    # A lone space kept between two changes would interleave them word by word
+    # ("[-The-]{+A+} [-answer-]{+reply+}"): fold it into one change instead.
+    merged: list[tuple[bool, str, str]] = []
+    for i, (equal, at, bt) in enumerate(chunks):
+        between = 0 < i < len(chunks) - 1 and not chunks[i - 1][0] and not chunks[i + 1][0]
+        if equal and not at.strip() and between:
+            equal = False
+        if merged and not equal and not merged[-1][0]:
+            merged[-1] = (False, merged[-1][1] + at, merged[-1][2] + bt)
         else:
-            add(SpanOp.DELETE, a[i1:i2])
-            add(SpanOp.INSERT, b[j1:j2])
+            merged.append((equal, at, bt))
+    spans: list[WordSpan] = []
+    for equal, at, bt in merged:
+        if equal:
+            spans.append(WordSpan(op=SpanOp.EQUAL, text=at))
+            continue
+        if at:
+            spans.append(WordSpan(op=SpanOp.DELETE, text=at))
+        if bt:
+            spans.append(WordSpan(op=SpanOp.INSERT, text=bt))
     return tuple(spans)
 
 
