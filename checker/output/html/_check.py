@@ -81,6 +81,15 @@ class TranscriptView:
     errors: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class WorstView:
+    id: str
+    anchor: str
+    violated: tuple[str, ...]
+    errors: int
+    min_score: float | None
+
+
 @dataclass(slots=True)
 class CheckView:
     result: RunResult
@@ -93,6 +102,8 @@ class CheckView:
     outcomes: list[str] = field(default_factory=lambda: [o.value for o in Outcome])
     missing_transcripts: int = 0
     transcripts_given: bool = True
+    worst: list[WorstView] = field(default_factory=list)
+    """The run's worst transcripts (most violations, then lowest score), linked."""
 
 
 def _index(transcripts: Transcripts) -> dict[str, Transcript] | None:
@@ -214,6 +225,12 @@ def check_view(
             tview.metadata = _metadata(transcript)
         views.append(tview)
     run = result.run
+    anchors = {t.id: t.anchor for t in views}
+    worst = [
+        WorstView(w.transcript_id, anchors[w.transcript_id], w.violated, w.errors, w.min_score)
+        for w in result.worst_transcripts
+        if w.transcript_id in anchors
+    ]
     return CheckView(
         result=result,
         title=f"Check run {run.id}: {run.constitution_id} {run.constitution_version}",
@@ -224,6 +241,7 @@ def check_view(
         judges=sorted({_judge_label(v) for v in result.verdicts}),
         missing_transcripts=missing,
         transcripts_given=by_id is not None,
+        worst=worst,
     )
 
 

@@ -230,3 +230,17 @@ def test_an_empty_run_still_renders() -> None:
     page = Elements(render_check_html(empty, []))
     assert "This run holds no judgments." in [p.text for p in page.tags("p", class_="notice")]
     assert page.tags("svg") and page.tags("g") == []
+
+
+def test_worst_transcripts_and_chart_link_into_the_page(page: Elements) -> None:
+    (worst,) = page.tags("ol")
+    assert worst.text.strip() == (
+        f"{sample.HOSTILE_ID}: violates harm.locks; 1 judge error (lowest score 0.05)"
+    )
+    assert page.tags("a", href="#t0")
+    chart_links = [a.get("href") for a in page.tags("a") if a.get("href").startswith("#f:")]
+    assert chart_links[:3] == [
+        "#f:principle=harm.locks",
+        "#f:principle=honesty.plain",
+        "#f:principle=tools.safe",
+    ]
