@@ -1,0 +1,30 @@
+"""The local judge: offline grading with no API key (``judge="local"`` in every verdict).
+
+``LocalJudge()`` judges each principle from its own labelled examples;
+``LocalJudge.fit(pairs)`` fits it on labelled (transcript, principle, label) triples,
+such as a stronger judge's stored verdicts, and ``save``/``load`` keep the fit in a
+small JSON file.
+"""
+
+from checker.local._features import Exchange, exchange_of, refusal_score, structure_features
+from checker.local._judge import (
+    METHOD,
+    FitReport,
+    LabelledPair,
+    LocalJudge,
+    PrincipleModel,
+    fit_principle,
+)
+
+__all__ = [
+    "METHOD",
+    "Exchange",
+    "FitReport",
+    "LabelledPair",
+    "LocalJudge",
+    "PrincipleModel",
+    "exchange_of",
+    "fit_principle",
+    "refusal_score",
+    "structure_features",
+]
