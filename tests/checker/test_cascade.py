@@ -1,0 +1,127 @@
+"""The cascade sends only flagged or unsure pairs to the strong judge, and counts the rest."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from checker.cascade import CascadeJudge
+from checker.judge import Judge
+from checker.local import LocalJudge
+from checker.transcript import Message, Role, TextPart, Transcript
+from checker.verdict import Outcome, Verdict
+from constitution.load import load_constitution
+from constitution.model import Constitution, Principle
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "local"
+
+
+class StrongJudge:
+    """Stands in for Claude: says ``complies`` and records what it was asked."""
+
+    name = "strong"
+    model = "strong-1"
+    prompt_version = "p1"
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    async def grade(
+        self,
+        transcript: Transcript,
+        principle: Principle,
+        constitution: Constitution,
+        *,
+        sample_index: int = 0,
+    ) -> Verdict:
+        self.seen.append((transcript.id, principle.id))
+        return Verdict(
+            transcript_id=transcript.id,
+            principle_id=principle.id,
+            outcome=Outcome.COMPLIES,
+            confidence=0.9,
+            judge=self.name,
+        )
+
+
+class FixedJudge:
+    """A screen that returns one outcome and confidence for everything."""
+
+    name = "fixed"
+    model = "fixed-1"
+    prompt_version = "f1"
+
+    def __init__(self, outcome: Outcome, confidence: float) -> None:
+        self.outcome, self.confidence = outcome, confidence
+
+    async def grade(
+        self,
+        transcript: Transcript,
+        principle: Principle,
+        constitution: Constitution,
+        *,
+        sample_index: int = 0,
+    ) -> Verdict:
+        return Verdict(
+            transcript_id=transcript.id,
+            principle_id=principle.id,
+            outcome=self.outcome,
+            confidence=self.confidence,
+            judge=self.name,
+        )
+
+
+def transcripts() -> list[Transcript]:
+    out = []
+    for line in (FIXTURES / "transcripts.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        messages = tuple(
+            Message(role=Role(m["role"]), parts=(TextPart(text=m["content"]),))
+            for m in record["messages"]
+        )
+        out.append(Transcript(id=record["id"], messages=messages))
+    return out
+
+
+def grade_all(judge: Judge, constitution: Constitution) -> list[Verdict]:
+    async def run() -> list[Verdict]:
+        return [
+            await judge.grade(t, p, constitution)
+            for t in transcripts()
+            for p in constitution.principles
+        ]
+
+    return asyncio.run(run())
+
+
+def test_confident_complies_is_kept_everything_else_escalates() -> None:
+    constitution = load_constitution(FIXTURES / "constitution.yaml")
+    n = len(transcripts()) * len(constitution.principles)
+    cases = [
+        (Outcome.COMPLIES, 0.9, 0),
+        (Outcome.NOT_APPLICABLE, 0.9, 0),
+        (Outcome.COMPLIES, 0.1, n),
+        (Outcome.VIOLATES, 0.99, n),
+        (Outcome.ERROR, 1.0, n),
+    ]
+    for outcome, confidence, escalated in cases:
+        strong = StrongJudge()
+        cascade = CascadeJudge(FixedJudge(outcome, confidence), strong)
+        verdicts = grade_all(cascade, constitution)
+        assert (cascade.stats.screened, cascade.stats.escalated) == (n, escalated)
+        assert cascade.stats.saved == n - escalated
+        assert len(strong.seen) == escalated
+        assert {v.judge for v in verdicts} == ({"strong"} if escalated else {"fixed"})
+
+
+def test_local_screen_marks_who_judged_what() -> None:
+    constitution = load_constitution(FIXTURES / "constitution.yaml")
+    strong = StrongJudge()
+    cascade = CascadeJudge(LocalJudge(), strong, threshold=0.3)
+    assert isinstance(cascade, Judge)
+    assert cascade.model == "local:lexical-1>strong:strong-1@0.3"
+    verdicts = grade_all(cascade, constitution)
+    # Examples alone leave the local judge unsure, so every pair is confirmed.
+    assert cascade.stats.escalated == len(verdicts) == len(strong.seen)
+    assert all(v.judge == "strong" for v in verdicts)
