@@ -17,6 +17,12 @@ from constitution.model import Constitution
 Transcripts = Iterable[Transcript] | Mapping[str, Transcript] | None
 
 PROBLEM_OUTCOMES = frozenset({Outcome.VIOLATES, Outcome.ERROR})
+_CARD_ORDER: dict[str, int] = {
+    Outcome.VIOLATES.value: 0,
+    Outcome.ERROR.value: 1,
+    Outcome.COMPLIES.value: 2,
+    Outcome.NOT_APPLICABLE.value: 3,
+}
 
 
 @dataclass(slots=True)
@@ -199,6 +205,8 @@ def check_view(
             view, found = _pair_view(pair, samples, prefix, k, titles)
             pair_views.append(view)
             quotes.extend(found)
+        # Cards read worst first; their anchors keep the run's order.
+        pair_views.sort(key=lambda v: _CARD_ORDER[v.outcome])
         transcript = by_id.get(transcript_id) if by_id is not None else None
         tview = TranscriptView(
             id=transcript_id,

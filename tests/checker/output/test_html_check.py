@@ -244,3 +244,13 @@ def test_worst_transcripts_and_chart_link_into_the_page(page: Elements) -> None:
         "#f:principle=honesty.plain",
         "#f:principle=tools.safe",
     ]
+
+
+def test_cards_read_worst_first_and_keep_their_anchors(page: Elements) -> None:
+    cards = [(a.get("id"), a.get("data-outcome")) for a in page.tags("article")]
+    assert cards[:3] == [("t0-v0", "violates"), ("t0-v2", "error"), ("t0-v1", "complies")]
+    assert cards[3:] == [
+        ("t1-v1", "complies"),
+        ("t1-v0", "not_applicable"),
+        ("t1-v2", "not_applicable"),
+    ]
