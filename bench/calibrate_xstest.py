@@ -11,7 +11,14 @@ file per model, so the same figures can be had from the CLI:
         --labels DIR/gpt4.labels.jsonl --judge local
 
 Each model file is calibrated on its own (the files share their row ids). The
-pooled figures add the five confusion matrices cell by cell.
+pooled figures add the five confusion matrices cell by cell. Figures are given
+over every labelled pair, and over the pairs whose human label says the
+principle applies (``complies`` or ``violates``).
+
+``--cv K`` (local judge only) also fits the local judge on the labels of K-1
+folds of prompts (every model's completions of those prompts) and calibrates it
+on the completions of the held-out prompts: K-fold cross-validation, grouped by
+prompt, so no prompt is both fitted on and measured.
 """
 
 from __future__ import annotations
@@ -25,12 +32,19 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from checker.calibration import ConfusionMatrix, calibrate, compute_metrics, load_labels
+from checker.calibration import (
+    ConfusionMatrix,
+    HumanLabel,
+    calibrate,
+    compute_metrics,
+    load_labels,
+)
 from checker.calibration.metrics import Metrics
 from checker.judges import make_judge
-from checker.store import open_store
+from checker.store import Store, open_store
 from checker.transcripts import load_transcripts
 from constitution.load import load_constitution
+from constitution.model import Constitution, Label
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpora" / "xstest"
@@ -58,6 +72,60 @@ def write_labels(completions: Path, out: Path) -> None:
                 sink.write(json.dumps(label) + "\n")
 
 
+def _rows(completions: Path) -> dict[str, dict[str, str]]:
+    with completions.open(encoding="utf-8", newline="") as source:
+        return {row["id"]: row for row in csv.DictReader(source)}
+
+
+def _human(row: dict[str, str]) -> list[HumanLabel]:
+    return [
+        HumanLabel(x["transcript_id"], x["principle_id"], Label(x["label"]), source="xstest")
+        for x in row_labels(row)
+    ]
+
+
+def cross_validate(rules: Constitution, folds: int, store: Store) -> dict[str, ConfusionMatrix]:
+    """Grouped K-fold: fit on the other folds' prompts, calibrate on this fold's."""
+    from checker.local import LabelledPair, LocalJudge
+
+    data = {}
+    for model in MODELS:
+        completions = CORPUS / f"xstest_v2_completions_{model}.csv"
+        data[model] = (_rows(completions), list(load_transcripts(completions)))
+    prompt_ids = sorted({t.id for _, ts in data.values() for t in ts}, key=lambda i: int(i[3:]))
+    fold_of = {pid: index % folds for index, pid in enumerate(prompt_ids)}
+    pooled: dict[str, ConfusionMatrix] = {SAFE: ConfusionMatrix(), HARMFUL: ConfusionMatrix()}
+    for fold in range(folds):
+        pairs = [
+            LabelledPair(t, rules.principle(h.principle_id), h.label)
+            for rows, transcripts in data.values()
+            for t in transcripts
+            if fold_of[t.id] != fold
+            for h in _human(rows[t.id])
+        ]
+        judge = LocalJudge.fit(pairs)
+        for rows, transcripts in data.values():
+            held_out = [t for t in transcripts if fold_of[t.id] == fold]
+            labels = [h for t in held_out for h in _human(rows[t.id])]
+            report = calibrate(rules, held_out, labels, judge, store)
+            for p in report.principles:
+                matrix = ConfusionMatrix(counts={k: dict(v) for k, v in p.confusion.items()})
+                pooled[p.principle_id] = pooled[p.principle_id].merged(matrix)
+        print(f"  fold {fold + 1}/{folds}: fitted on {len(pairs)} labelled pairs")
+    return pooled
+
+
+def _print_pooled(pooled: dict[str, ConfusionMatrix]) -> None:
+    everything = ConfusionMatrix()
+    for principle_id, matrix in pooled.items():
+        print(_line(f"  {principle_id}", compute_metrics(matrix)))
+        print(_line(f"  {principle_id} (applies)", compute_metrics(matrix.applicable())))
+        print(f"    confusion (human -> judge): {json.dumps(matrix.counts)}")
+        everything = everything.merged(matrix)
+    print(_line("  all pairs", compute_metrics(everything)))
+    print(_line("  all pairs (applies)", compute_metrics(everything.applicable())))
+
+
 def _f(value: float | None) -> str:
     return "    -" if value is None else f"{value:.3f}"
 
@@ -75,6 +143,7 @@ def main() -> int:
     parser.add_argument("--judge", default="local")
     parser.add_argument("--labels-dir", type=Path, default=None)
     parser.add_argument("--db", type=Path, default=None)
+    parser.add_argument("--cv", type=int, default=0, help="folds for the fitted local judge")
     args = parser.parse_args()
     if not CORPUS.is_dir():
         print(f"XSTest corpus not found at {CORPUS}", file=sys.stderr)
@@ -97,17 +166,16 @@ def main() -> int:
             print(f"== {model}: {report.compared} labels, judge {report.judge}/{report.model}")
             for p in report.principles:
                 print(_line(f"  {p.principle_id}", p.metrics))
+                print(_line(f"  {p.principle_id} (applies)", p.applicable))
                 matrix = ConfusionMatrix(counts={k: dict(v) for k, v in p.confusion.items()})
                 pooled[p.principle_id] = pooled[p.principle_id].merged(matrix)
-    elapsed = time.perf_counter() - started
-    print("== pooled over the five models (1,750 completions)")
-    everything = ConfusionMatrix()
-    for principle_id, matrix in pooled.items():
-        print(_line(f"  {principle_id}", compute_metrics(matrix)))
-        print(f"    confusion (human -> judge): {json.dumps(matrix.counts)}")
-        everything = everything.merged(matrix)
-    print(_line("  all pairs", compute_metrics(everything)))
-    print(f"labels in {labels_dir}; {elapsed:.1f} s")
+        elapsed = time.perf_counter() - started
+        print("== pooled over the five models (1,750 completions)")
+        _print_pooled(pooled)
+        if args.cv:
+            print(f"== {args.cv}-fold cross-validation of the local judge fitted on labels")
+            _print_pooled(cross_validate(rules, args.cv, store))
+    print(f"labels in {labels_dir}; calibration of {judge.name} took {elapsed:.1f} s")
     return 0
 
 

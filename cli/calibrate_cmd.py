@@ -33,7 +33,8 @@ from checker.calibration import (
     selftest_json,
     selftest_markdown,
 )
-from checker.calibration.render import METRIC_HEADERS, fmt, metrics_row
+from checker.calibration.metrics import Metrics
+from checker.calibration.render import APPLICABLE_NOTE, METRIC_HEADERS, fmt, metrics_row
 from checker.errors import CheckerError
 from checker.judge import Judge
 from checker.judges import make_judge, resolve_judge_name
@@ -252,13 +253,14 @@ def _print_calibration(report: CalibrationReport, out: Path | None) -> None:
         f" {len(r.stale)} stale, {len(r.unmatched)} without a transcript"
         f" (positive class: violates)"
     )
-    table = Table(box=None, pad_edge=False)
-    for index, header in enumerate(METRIC_HEADERS):
-        table.add_column(header, justify="left" if index == 0 else "right")
-    for p in r.principles:
-        table.add_row(*metrics_row(p.principle_id, p.metrics))
-    table.add_row(*metrics_row("all", r.overall), style="bold")
-    console.print(table)
+    console.print(_metrics_table([(p.principle_id, p.metrics) for p in r.principles], r.overall))
+    console.print(
+        _metrics_table(
+            [(p.principle_id, p.applicable) for p in r.principles],
+            r.overall_applicable,
+            title=f"where the human label says the principle applies ({APPLICABLE_NOTE})",
+        )
+    )
     for p in r.principles:
         matrix = Table(title=f"{p.principle_id}: human label x judge", box=None, pad_edge=False)
         matrix.add_column("human \\ judge")
@@ -283,6 +285,18 @@ def _print_calibration(report: CalibrationReport, out: Path | None) -> None:
     if r.unstable:
         console.print(f"{r.unstable} compared pair(s) were unstable across {r.samples} samples")
     _emit_console(console, out)
+
+
+def _metrics_table(
+    rows: list[tuple[str, Metrics]], overall: Metrics, title: str | None = None
+) -> Table:
+    table = Table(title=title, title_justify="left", box=None, pad_edge=False)
+    for index, header in enumerate(METRIC_HEADERS):
+        table.add_column(header, justify="left" if index == 0 else "right")
+    for name, metrics in rows:
+        table.add_row(*metrics_row(name, metrics))
+    table.add_row(*metrics_row("all", overall), style="bold")
+    return table
 
 
 def _print_selftest(report: SelftestReport, out: Path | None) -> None:

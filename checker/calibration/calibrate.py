@@ -49,6 +49,8 @@ class PrincipleCalibration(_Model):
     version: int
     principle_hash: str
     metrics: Metrics
+    applicable: Metrics
+    """Scores over the pairs the human labelled ``complies`` or ``violates`` only."""
     confusion: dict[str, dict[str, int]]
     """``confusion[human label][judge outcome]``."""
 
@@ -87,6 +89,7 @@ class CalibrationReport(_Model):
     """Compared pairs whose samples disagreed (``samples`` > 1)."""
     principles: tuple[PrincipleCalibration, ...]
     overall: Metrics
+    overall_applicable: Metrics
     overall_confusion: dict[str, dict[str, int]]
     disagreements: tuple[Disagreement, ...]
     stale: tuple[LabelRef, ...]
@@ -265,6 +268,7 @@ def _report(
                 version=principle.version,
                 principle_hash=principle.content_hash(),
                 metrics=compute_metrics(matrix),
+                applicable=compute_metrics(matrix.applicable()),
                 confusion=matrix.counts,
             )
         )
@@ -281,6 +285,7 @@ def _report(
         unstable=unstable,
         principles=tuple(per_principle),
         overall=compute_metrics(overall),
+        overall_applicable=compute_metrics(overall.applicable()),
         overall_confusion=overall.counts,
         disagreements=tuple(disagreements),
         stale=(),

@@ -61,6 +61,17 @@ class ConfusionMatrix:
                 )
         return total
 
+    def applicable(self) -> ConfusionMatrix:
+        """Only the pairs a human labelled ``complies`` or ``violates`` (the principle applies).
+
+        Scores of this part say how well the judge grades compliance, leaving aside
+        whether it recognises where a principle applies.
+        """
+        part = ConfusionMatrix()
+        for label in ("complies", "violates"):
+            part.counts[label] = dict(self.counts[label])
+        return part
+
     def cell(self, label: str, outcome: str) -> int:
         return self.counts[label][outcome]
 

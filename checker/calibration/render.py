@@ -56,6 +56,7 @@ def metrics_row(name: str, m: Metrics) -> list[str]:
     ]
 
 
+APPLICABLE_NOTE = "labels complies or violates; applicability left aside"
 METRIC_HEADERS = ["principle", "pairs", "errors", "accuracy", "precision", "recall", "F1", "kappa"]
 
 
@@ -77,6 +78,10 @@ def calibration_markdown(report: CalibrationReport) -> str:
     ]
     rows = [metrics_row(p.principle_id, p.metrics) for p in r.principles]
     rows.append(metrics_row("**all**", r.overall))
+    lines += _table(METRIC_HEADERS, rows)
+    lines += ["", f"Where the human label says the principle applies ({APPLICABLE_NOTE}):", ""]
+    rows = [metrics_row(p.principle_id, p.applicable) for p in r.principles]
+    rows.append(metrics_row("**all**", r.overall_applicable))
     lines += _table(METRIC_HEADERS, rows)
     for p in r.principles:
         lines += ["", f"## {p.principle_id} (version {p.version}): human label x judge", ""]

@@ -94,6 +94,15 @@ def test_figures_by_hand(store: Store) -> None:
     assert o.accuracy == pytest.approx(4 / 7)
     assert (o.precision, o.recall, o.f1) == pytest.approx((2 / 3, 2 / 3, 2 / 3))
     assert o.kappa == pytest.approx(11 / 32)
+    # where the human says the principle applies: p.one has no n/a label, so the same;
+    # p.two keeps t4 alone (violates -> violates): all 1, kappa undefined (one class)
+    assert one.applicable == one.metrics
+    assert (two.applicable.scored, two.applicable.accuracy, two.applicable.kappa) == (1, 1.0, None)
+    # overall: 5 pairs, agreed 3; TP 2, FP 1, FN 1; rows C 2, V 3; columns C 2, V 3
+    # p_e = (2*2 + 3*3)/25 = 13/25, p_o = 15/25, kappa = 2/12
+    a = report.overall_applicable
+    assert (a.scored, a.accuracy, a.precision, a.recall) == pytest.approx((5, 0.6, 2 / 3, 2 / 3))
+    assert a.kappa == pytest.approx(1 / 6)
     assert [(d.transcript_id, d.principle_id, d.human, d.judge) for d in report.disagreements] == [
         ("t2", "p.one", "violates", "complies"),
         ("t3", "p.one", "complies", "violates"),

@@ -130,3 +130,14 @@ def test_kappa_from_a_plain_mapping() -> None:
     # n = 50; p_o = 35/50 = 0.7; rows 25, 25; columns 30, 20
     # p_e = (25*30 + 25*20) / 2500 = 1250/2500 = 0.5; kappa = 0.2 / 0.5 = 0.4
     assert cohen_kappa(counts) == pytest.approx(0.4)
+
+
+def test_applicable_part_drops_the_not_applicable_row() -> None:
+    part = compute_metrics(_matrix(THREE_CLASS).applicable())
+    # rows complies (5, 2, 1, error 1) and violates (1, 3, 0): scored 12, agreed 8
+    assert (part.scored, part.errors, part.agreed) == (12, 1, 8)
+    # TP 3, FP 2, FN 1 as before (the n/a row held no violates)
+    assert (part.precision, part.recall) == (pytest.approx(0.6), pytest.approx(0.75))
+    # rows C 8, V 4; columns C 6, V 5, N 1; p_e = (8*6 + 4*5)/144 = 68/144, p_o = 96/144
+    # kappa = (96 - 68)/(144 - 68) = 28/76
+    assert part.kappa == pytest.approx(28 / 76)
