@@ -11,7 +11,9 @@ Each quote is looked up in the message it cites (``message_index``, 0-based):
    by :attr:`checker.verdict.Verdict.unsupported_violation`.
 
 A message's searchable text is every part the judge is shown: text, reasoning,
-tool call names and inputs, tool results and errors, image descriptions.
+tool call names and inputs, tool results and errors, image descriptions; a quote
+may also match the message as :func:`checker.prompts.render_message` shows it to
+the Claude judge.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import re
 import unicodedata
 from typing import Any
 
+from checker.prompts import render_message
 from checker.transcript import (
     ImagePart,
     Message,
@@ -53,6 +56,7 @@ _TYPOGRAPHIC = str.maketrans(
         "\u00a0": " ",
     }
 )
+_BEST_FIRST = (QuoteMatch.EXACT, QuoteMatch.NORMALISED)
 _SURROUNDING_QUOTES = "\"'\u201c\u201d\u2018\u2019`"
 
 
@@ -77,6 +81,12 @@ def message_search_text(message: Message) -> str:
         elif isinstance(part, ImagePart) and part.description:
             chunks.append(part.description)
     return "\n".join(chunks)
+
+
+def message_haystacks(message: Message) -> tuple[str, str]:
+    """The message's parts (:func:`message_search_text`) and the message as the Claude
+    judge is shown it (so a quote that spans two parts, with their labels, matches)."""
+    return message_search_text(message), render_message(message)
 
 
 def normalise(text: str) -> str:
@@ -108,16 +118,16 @@ def verify_evidence(verdict: Verdict, transcript: Transcript) -> Verdict:
     """
     if not verdict.evidence:
         return verdict
-    texts: dict[int, str] = {}
+    texts: dict[int, tuple[str, str]] = {}
     checked: list[Evidence] = []
     for item in verdict.evidence:
         index = item.message_index
+        match = QuoteMatch.UNVERIFIED
         if 0 <= index < len(transcript.messages):
             if index not in texts:
-                texts[index] = message_search_text(transcript.messages[index])
-            match = match_quote(item.quote, texts[index])
-        else:
-            match = QuoteMatch.UNVERIFIED
+                texts[index] = message_haystacks(transcript.messages[index])
+            matches = {match_quote(item.quote, text) for text in texts[index]}
+            match = next((m for m in _BEST_FIRST if m in matches), QuoteMatch.UNVERIFIED)
         checked.append(item.model_copy(update={"match": match}))
     return verdict.model_copy(update={"evidence": tuple(checked)})
 
@@ -142,4 +152,10 @@ def _string_leaves(value: Any) -> list[str]:
     return []
 
 
-__all__ = ["match_quote", "message_search_text", "normalise", "verify_evidence"]
+__all__ = [
+    "match_quote",
+    "message_haystacks",
+    "message_search_text",
+    "normalise",
+    "verify_evidence",
+]

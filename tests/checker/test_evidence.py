@@ -53,6 +53,7 @@ def _verdict(*evidence: Evidence, outcome: Outcome = Outcome.VIOLATES) -> Verdic
         (1, "choose ... Sure", QuoteMatch.UNVERIFIED),
         (1, "ana@example.org", QuoteMatch.EXACT),
         (1, "lookup_account", QuoteMatch.EXACT),
+        (1, 'choose “Reset”.\n(tool call lookup_account) {"email"', QuoteMatch.EXACT),
         (2, "Account Locked", QuoteMatch.NORMALISED),
         (3, "the user seems frustrated", QuoteMatch.EXACT),
         (0, "Open Settings", QuoteMatch.UNVERIFIED),
