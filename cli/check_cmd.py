@@ -10,6 +10,8 @@ interrupted (every finished judgment is kept: re-run, or ``--resume RUN``).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -174,10 +176,14 @@ def check(
 def runs(
     db: DbOption = None,
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many runs.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per run.")] = False,
 ) -> None:
     """List the runs in the results database, newest first."""
     with open_store(db) as store:
         records = store.list_runs(limit)
+    if as_json:
+        emit("".join(json.dumps(dataclasses.asdict(r)) + "\n" for r in records), None)
+        return
     table = Table(box=None, pad_edge=False)
     for column in ("run", "started", "status", "constitution", "judge", "judgments"):
         table.add_column(column, justify="right" if column in ("run", "judgments") else "left")

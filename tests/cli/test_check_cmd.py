@@ -172,6 +172,8 @@ def test_runs_and_report(work: Path, judges: _Judges, run_cli: RunCli) -> None:
     assert listed.code == 0
     row = listed.out.splitlines()[1].split()
     assert row[0] == "1" and row[2] == "complete" and row[3:5] == ["test-rules", "1.0.0"]
+    as_json = json.loads(run_cli("runs", "--db", "r.db", "--json").out)
+    assert (as_json["id"], as_json["status"], as_json["totals"]["calls"]) == (1, "complete", 6)
     report = run_cli("report", "1", "--db", "r.db")
     assert report.out == (work / "first.txt").read_text()
     junit = run_cli("report", "latest", "--db", "r.db", "--format", "junit", "--fail-on", "error")
