@@ -39,8 +39,23 @@ class CascadeJudge:
     name = "cascade"
 
     def __init__(
-        self, screen: Judge, strong: Judge, *, threshold: float = DEFAULT_THRESHOLD
+        self,
+        screen: Judge | None = None,
+        strong: Judge | None = None,
+        *,
+        model: str | None = None,
+        threshold: float = DEFAULT_THRESHOLD,
     ) -> None:
+        """By default the screen is the local judge and the strong judge is ``anthropic``
+        (with ``model``, when given, as its model)."""
+        if screen is None:
+            from checker.local import LocalJudge
+
+            screen = LocalJudge()
+        if strong is None:
+            from checker.judges import make_judge
+
+            strong = make_judge("anthropic", model=model)
         self.screen = screen
         self.strong = strong
         self.threshold = threshold

@@ -3,9 +3,12 @@
 ``LocalJudge()`` judges each principle from its own labelled examples;
 ``LocalJudge.fit(pairs)`` fits it on labelled (transcript, principle, label) triples,
 such as a stronger judge's stored verdicts, and ``save``/``load`` keep the fit in a
-small JSON file.
+small JSON file (``LocalJudge(model=PATH)`` loads one, so ``--judge local --model PATH``
+works through :func:`checker.judges.make_judge`). :class:`CascadeJudge` is re-exported
+here for ``--judge cascade``.
 """
 
+from checker.cascade import CascadeJudge
 from checker.local._features import Exchange, exchange_of, refusal_score, structure_features
 from checker.local._judge import (
     METHOD,
@@ -18,6 +21,7 @@ from checker.local._judge import (
 
 __all__ = [
     "METHOD",
+    "CascadeJudge",
     "Exchange",
     "FitReport",
     "LabelledPair",

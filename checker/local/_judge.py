@@ -167,7 +167,14 @@ class LocalJudge:
     name = "local"
     prompt_version = METHOD
 
-    def __init__(self, models: Mapping[str, PrincipleModel] | None = None) -> None:
+    def __init__(
+        self, models: Mapping[str, PrincipleModel] | None = None, *, model: str | None = None
+    ) -> None:
+        """``model``, when given, is the path of a fitted model file (see :meth:`save`)."""
+        if model is not None and model != METHOD:
+            if models is not None:
+                raise JudgeConfigError("give the local judge models or a model file, not both")
+            models = LocalJudge.load(Path(model)).models
         self.models: dict[str, PrincipleModel] = dict(models or {})
         self._from_examples: dict[str, PrincipleModel | str] = {}
         digest = hashlib.sha256(

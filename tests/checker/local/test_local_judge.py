@@ -176,3 +176,19 @@ def test_load_rejects_other_files(tmp_path: Path, content: str, message: str) ->
     path.write_text(content)
     with pytest.raises(JudgeConfigError, match=message):
         LocalJudge.load(path)
+
+
+def test_judge_factory_builds_it_with_a_model_file(
+    tmp_path: Path, demo_constitution: Constitution, demo_transcripts: dict[str, Transcript]
+) -> None:
+    from checker.judges import make_judge
+
+    principle = demo_constitution.principle("help.no-needless-refusal")
+    pair = LabelledPair(demo_transcripts["safe-answered"], principle, Label.COMPLIES)
+    fitted = LocalJudge.fit([pair])
+    path = tmp_path / "fitted.json"
+    fitted.save(path)
+    assert make_judge("local").model == METHOD
+    assert make_judge("local", model=str(path)).model == fitted.model
+    with pytest.raises(JudgeConfigError, match="cannot read local judge model"):
+        make_judge("local", model=str(tmp_path / "missing.json"))
