@@ -34,8 +34,16 @@ from typing import Any, Literal, TypeVar
 
 import anthropic
 import httpx2
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from checker.anthropic_reply import (
+    MalformedReply,
+    add_usage,
+    parse_reply,
+    reply_schema,
+    split_usage,
+    usage_of,
+)
 from checker.errors import JudgeConfigError
 from checker.pricing import price_for
 from checker.prompts import (
@@ -70,10 +78,6 @@ def resolve_model(model: str | None = None, configured: str | None = None) -> st
     """The model to use: ``model`` (``--model``), else ``$CONSTITUTION_MODEL``, else
     ``configured`` (a config file's choice), else :data:`DEFAULT_MODEL`."""
     return model or os.environ.get(MODEL_ENV) or configured or DEFAULT_MODEL
-
-
-class MalformedReply(Exception):
-    """A reply that arrived but does not hold a valid verdict."""
 
 
 @dataclass
@@ -200,7 +204,7 @@ class AnthropicJudge:
         found: dict[str, VerdictReply] = {}
         if isinstance(result.reply, GroupedReply):
             found = {v.principle_id: v for v in result.reply.verdicts if v.principle_id in ids}
-        shares = _split_usage(result.usage, len(principles))
+        shares = split_usage(result.usage, len(principles))
         verdicts = []
         for principle, usage in zip(principles, shares, strict=True):
             reply = found.get(principle.id)
@@ -318,7 +322,7 @@ class AnthropicJudge:
         output_config: dict[str, Any] = {}
         if self.effort is not None:
             output_config["effort"] = self.effort
-        json_schema = _schema(schema)
+        json_schema = reply_schema(schema)
         if self.output == "tool":
             body["tools"] = [
                 {
@@ -377,8 +381,8 @@ class AnthropicJudge:
                 )
                 headers = raw.headers
                 message = await raw.parse()
-                usage = _add(usage, _usage_of(message))
-                reply = _parse_reply(message, schema, self.output, expect_ids)
+                usage = add_usage(usage, usage_of(message))
+                reply = parse_reply(message, schema, self.output, expect_ids)
                 return self._done(reply, usage, None, started)
             except anthropic.RateLimitError as exc:
                 headers, was_limited = exc.response.headers, True
@@ -432,7 +436,7 @@ class AnthropicJudge:
     ) -> _CallResult:
         """The call's result; its latency runs from the first send, retries included."""
         usage = usage.model_copy(update={"cost_usd": self._price.cost(usage)})
-        self.stats.usage = _add(self.stats.usage, usage)
+        self.stats.usage = add_usage(self.stats.usage, usage)
         latency = time.monotonic() - started if started is not None else 0.0
         return _CallResult(reply, usage, error, latency)
 
@@ -495,15 +499,6 @@ def _make_client(
     )
 
 
-_SCHEMAS: dict[type[BaseModel], dict[str, Any]] = {}
-
-
-def _schema(model: type[BaseModel]) -> dict[str, Any]:
-    if model not in _SCHEMAS:
-        _SCHEMAS[model] = anthropic.transform_schema(model)
-    return _SCHEMAS[model]
-
-
 def _rough_tokens(text: str) -> int:
     return max(1, -(-len(text) // 4))
 
@@ -519,80 +514,3 @@ def _describe(exc: Exception) -> str:
     head = " ".join(str(x) for x in (status, kind) if x)
     text = f"{head}: {message}" if head else str(message)
     return text[:300]
-
-
-def _parse_reply(message: Any, schema: type[_R], output: str, expect_ids: Sequence[str]) -> _R:
-    """The validated reply in ``message``, or :class:`MalformedReply`."""
-    stop = getattr(message, "stop_reason", None)
-    if stop == "refusal":
-        raise MalformedReply("the model refused to answer")
-    if stop == "max_tokens":
-        raise MalformedReply("the reply was cut off at max_tokens")
-    content = getattr(message, "content", None) or []
-    try:
-        if output == "tool":
-            calls = [b for b in content if getattr(b, "type", None) == "tool_use"]
-            if not calls:
-                raise MalformedReply("no tool call in the reply")
-            reply = schema.model_validate(calls[0].input)
-        else:
-            text = "".join(b.text for b in content if getattr(b, "type", None) == "text")
-            if not text.strip():
-                raise MalformedReply("no text in the reply")
-            reply = schema.model_validate_json(text)
-    except ValidationError as exc:
-        raise MalformedReply(
-            f"reply does not match the schema ({exc.error_count()} errors)"
-        ) from None
-    for verdict in getattr(reply, "verdicts", None) or [reply]:
-        for value in (verdict.score, verdict.confidence):
-            if value is not None and not 0.0 <= value <= 1.0:
-                raise MalformedReply(f"value {value} outside 0..1")
-    if expect_ids:
-        got = {v.principle_id for v in getattr(reply, "verdicts", [])}
-        missing = [i for i in expect_ids if i not in got]
-        if missing:
-            raise MalformedReply(f"no verdict for {', '.join(missing)}")
-    return reply
-
-
-def _usage_of(message: Any) -> Usage:
-    u = getattr(message, "usage", None)
-    if u is None:
-        return Usage()
-    return Usage(
-        input_tokens=getattr(u, "input_tokens", 0) or 0,
-        cache_read_tokens=getattr(u, "cache_read_input_tokens", 0) or 0,
-        cache_write_tokens=getattr(u, "cache_creation_input_tokens", 0) or 0,
-        output_tokens=getattr(u, "output_tokens", 0) or 0,
-    )
-
-
-def _add(a: Usage, b: Usage) -> Usage:
-    return Usage(
-        input_tokens=a.input_tokens + b.input_tokens,
-        cache_read_tokens=a.cache_read_tokens + b.cache_read_tokens,
-        cache_write_tokens=a.cache_write_tokens + b.cache_write_tokens,
-        output_tokens=a.output_tokens + b.output_tokens,
-        cost_usd=a.cost_usd + b.cost_usd,
-    )
-
-
-def _split_usage(usage: Usage, n: int) -> list[Usage]:
-    """``usage`` shared among ``n`` verdicts (remainders go to the first)."""
-    if n <= 0:
-        return []
-
-    def part(total: int, i: int) -> int:
-        return total // n + (total % n if i == 0 else 0)
-
-    return [
-        Usage(
-            input_tokens=part(usage.input_tokens, i),
-            cache_read_tokens=part(usage.cache_read_tokens, i),
-            cache_write_tokens=part(usage.cache_write_tokens, i),
-            output_tokens=part(usage.output_tokens, i),
-            cost_usd=usage.cost_usd / n,
-        )
-        for i in range(n)
-    ]
