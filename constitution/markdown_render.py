@@ -7,11 +7,14 @@ and fences are always longer than any backtick run they enclose.
 
 from __future__ import annotations
 
+import copy
 import io
+from functools import lru_cache
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarstring import LiteralScalarString
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from constitution._md_attrs import format_attrs, parse_heading_line
 from constitution._md_blocks import (
@@ -28,7 +31,24 @@ from constitution.yaml_syntax import new_yaml, to_yaml_tree
 MAX_LEVEL = 6
 
 
+def _yaml_safe(node: Any) -> Any:
+    """Quote strings ruamel would otherwise write in a form that reads back differently."""
+    if isinstance(node, dict):
+        for key in list(node):
+            node[key] = _yaml_safe(node[key])
+        return node
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            node[i] = _yaml_safe(item)
+        return node
+    if isinstance(node, str) and not all(_block_safe(ch) for ch in node):
+        # Control characters, NEL and friends only survive as escapes.
+        return DoubleQuotedScalarString(node)
+    return node
+
+
 def _yaml_text(data: Any) -> str:
+    data = _yaml_safe(data)
     buf = io.StringIO()
     yaml = new_yaml()
     yaml.indent(mapping=2, sequence=2, offset=0)
@@ -36,9 +56,35 @@ def _yaml_text(data: Any) -> str:
     return buf.getvalue().rstrip("\n")
 
 
+def _block_safe(ch: str) -> bool:
+    """Whether YAML can carry ``ch`` unescaped in a literal block (no breaks but ``\\n``)."""
+    o = ord(ch)
+    return (
+        ch in "\t\n"
+        or 0x20 <= o <= 0x7E
+        or 0xA0 <= o <= 0xD7FF
+        or (
+            ((0xE000 <= o <= 0xFFFD and ch != "\ufeff") or o >= 0x10000)
+            and ch not in "\u2028\u2029"
+        )
+    )
+
+
+@lru_cache(maxsize=4096)
 def _literal(value: str) -> str:
-    # Block style only where it reads better; ruamel falls back to quoting when needed.
-    return LiteralScalarString(value) if "\n" in value.strip() else value
+    """Multi-line text as a ``|`` block where that reads back exactly, else quoted."""
+    if "\n" not in value.strip():
+        return value
+    if all(_block_safe(ch) for ch in value):
+        block = LiteralScalarString(value)
+        buf = io.StringIO()
+        new_yaml().dump({"k": block}, buf)
+        try:
+            if new_yaml().load(buf.getvalue())["k"] == value:
+                return block
+        except YAMLError:  # ruamel writes some blocks it cannot read (a leading tab)
+            pass
+    return DoubleQuotedScalarString(value)
 
 
 def fenced(name: str, content: str, info: str = "") -> str:
@@ -145,7 +191,7 @@ def render_principle(p: Principle, level: int) -> str:
         )  # fmt: skip
         parts.append(fenced("changelog", _yaml_text(entries)))
     if p.metadata:
-        parts.append(fenced("metadata", _yaml_text(p.metadata)))
+        parts.append(fenced("metadata", _yaml_text(copy.deepcopy(p.metadata))))
     return "\n\n".join(parts)
 
 
@@ -169,6 +215,8 @@ def _front_matter(doc: Constitution) -> str:
     tree = to_yaml_tree(doc)
     for key in ("principles", "sections"):
         tree.pop(key, None)
+    if doc.description is not None:  # exactly as written, whatever its line breaks
+        tree["description"] = _literal(doc.description)
     return f"---\n{_yaml_text(tree)}\n---"
 
 
