@@ -74,6 +74,28 @@ OUTPUT_TOKENS_ESTIMATE = 250
 _R = TypeVar("_R", bound=BaseModel)
 
 
+_EFFORT_MODELS = (
+    "claude-opus-4-5",
+    "claude-opus-4-6",
+    "claude-opus-4-7",
+    "claude-opus-4-8",
+    "claude-sonnet-4-6",
+    "claude-opus-5",
+    "claude-sonnet-5",
+    "claude-haiku-5",
+    "claude-fable-5",
+    "claude-mythos-5",
+)
+
+
+def default_effort(model: str) -> str | None:
+    """``low`` for models known to take ``output_config.effort``, else ``None`` (not sent).
+
+    Grading needs little deliberation; older models reject the field.
+    """
+    return "low" if model.startswith(_EFFORT_MODELS) else None
+
+
 def resolve_model(model: str | None = None, configured: str | None = None) -> str:
     """The model to use: ``model`` (``--model``), else ``$CONSTITUTION_MODEL``, else
     ``configured`` (a config file's choice), else :data:`DEFAULT_MODEL`."""
@@ -118,7 +140,7 @@ class AnthropicJudge:
         base_url: str | None = None,
         client: anthropic.AsyncAnthropic | None = None,
         output: Literal["json_schema", "tool"] = "json_schema",
-        effort: Literal["low", "medium", "high", "xhigh", "max"] | None = "low",
+        effort: Literal["auto", "low", "medium", "high", "xhigh", "max"] | None = "auto",
         max_tokens: int = 4096,
         timeout_s: float = 120.0,
         max_concurrency: int = 64,
@@ -132,7 +154,7 @@ class AnthropicJudge:
     ) -> None:
         self.model = resolve_model(model)
         self.output = output
-        self.effort = effort
+        self.effort = default_effort(self.model) if effort == "auto" else effort
         self.max_tokens = max_tokens
         self.timeout_s = timeout_s
         self.max_attempts = max_attempts

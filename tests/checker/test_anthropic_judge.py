@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from checker.anthropic_judge import DEFAULT_MODEL, MODEL_ENV, AnthropicJudge, resolve_model
+from checker.anthropic_judge import (
+    DEFAULT_MODEL,
+    MODEL_ENV,
+    AnthropicJudge,
+    default_effort,
+    resolve_model,
+)
 from checker.errors import JudgeConfigError
 from checker.judge import EstimatingJudge, GroupedJudge, Judge
 from checker.prompts import PROMPT_VERSION, render_transcript, system_prompt, transcript_nonce
@@ -113,6 +119,17 @@ def test_request_uses_structured_output_and_cache_breakpoints() -> None:
     assert transcript_block["cache_control"] == {"type": "ephemeral"}
     assert "cache_control" not in question_block
     assert '<principle id="harm.weapons"' in question_block["text"]
+
+
+def test_effort_is_sent_only_to_models_that_take_it() -> None:
+    with FakeMessagesAPI(keep_bodies=True) as api:
+        old = make_judge(api, model="claude-haiku-4-5", output="tool")
+        run(old.grade(transcript("t", "ok"), HARM, CONSTITUTION))
+        (body,) = api.stats.bodies
+    assert old.effort is None
+    assert "output_config" not in body
+    assert default_effort("claude-opus-5-5") == "low"
+    assert default_effort("claude-sonnet-4-5") is None
 
 
 def test_tool_mode_reads_a_forced_tool_call() -> None:
