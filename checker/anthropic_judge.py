@@ -215,7 +215,8 @@ class AnthropicJudge:
         """Grouped mode: one call judges ``transcript`` against every principle.
 
         The call's usage and latency are shared evenly among the verdicts. A principle
-        missing from the reply (after the retries) gets an ``Outcome.ERROR`` verdict.
+        missing from the reply (after the retries) gets an ``Outcome.ERROR`` verdict;
+        the verdicts that did come back are kept.
         """
         ids = [p.id for p in principles]
         system = self._system(constitution)
@@ -438,7 +439,8 @@ class AnthropicJudge:
                 reason = "malformed"
                 parse_failures += 1
                 if parse_failures >= self.max_parse_attempts:
-                    return self._done(None, usage, last_error, started)
+                    partial = exc.partial if isinstance(exc, MalformedReply) else None
+                    return self._done(partial, usage, last_error, started)
             finally:
                 self.limiter.release(ticket, headers, limited=was_limited)
                 if delay is not None:

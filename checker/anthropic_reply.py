@@ -19,7 +19,14 @@ _R = TypeVar("_R", bound=BaseModel)
 
 
 class MalformedReply(Exception):
-    """A reply that arrived but does not hold a valid verdict."""
+    """A reply that arrived but does not hold a valid verdict.
+
+    ``partial`` holds what did parse (a grouped reply missing some principles).
+    """
+
+    def __init__(self, message: str, partial: BaseModel | None = None) -> None:
+        super().__init__(message)
+        self.partial = partial
 
 
 _SCHEMAS: dict[type[BaseModel], dict[str, Any]] = {}
@@ -63,7 +70,7 @@ def parse_reply(message: Any, schema: type[_R], output: str, expect_ids: Sequenc
         got = {v.principle_id for v in getattr(reply, "verdicts", [])}
         missing = [i for i in expect_ids if i not in got]
         if missing:
-            raise MalformedReply(f"no verdict for {', '.join(missing)}")
+            raise MalformedReply(f"no verdict for {', '.join(missing)}", partial=reply)
     return reply
 
 
