@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -41,7 +41,8 @@ DEFAULT_CONCURRENCY = 32
 class CheckProgress:
     """A snapshot handed to the ``progress`` callback after every step."""
 
-    total: int
+    total: int | None
+    """Judgments in the run; None while a stream of transcripts is still being read."""
     done: int = 0
     calls: int = 0
     cache_hits: int = 0
@@ -78,6 +79,8 @@ class _Job:
     transcript_hash: str
     principles: tuple[Principle, ...]
     sample_index: int
+    group: int = 0
+    """Serial number of the transcript within the run."""
 
 
 @dataclass(slots=True)
@@ -181,9 +184,12 @@ async def arun_check(
     executor = _Executor(judge, constitution, store, run_id, grouped, progress)
     status = RunStatus.INTERRUPTED
     try:
-        planned = _plan(transcripts, selected, judge, store, samples, run_id=run_id)
-        executor.state = CheckProgress(total=len(planned) * len(selected) * samples)
-        await executor.run(planned, concurrency)
+        planner = _Planner(selected, judge, store, samples, run_id=run_id)
+        total = None
+        if isinstance(transcripts, Sized):
+            total = len(transcripts) * len(selected) * samples
+        executor.state = CheckProgress(total=total)
+        await executor.run(planner, iter(transcripts), concurrency)
         status = RunStatus.COMPLETE
     finally:
         totals, linked = _finish(store, run_id, status, previous, executor, started)
@@ -205,24 +211,27 @@ async def plan_check(
     _check_options(samples, 1, mode)
     grouped = mode == "grouped" and hasattr(judge, "grade_many")
     selected = select_principles(constitution, principles)
-    planned = _plan(transcripts, selected, judge, store, samples, run_id=None)
-    misses = sum(len(p.misses) for p in planned)
-    calls = sum(len({s for s, _ in p.misses}) for p in planned) if grouped else misses
-    estimate: Usage | None = None
-    if hasattr(judge, "estimate"):
-        estimate = Usage()
-        for item in planned:
-            if item.misses:
-                unique = {principle.id: principle for _, principle in item.misses}
-                todo = list(unique.values())
-                used = await judge.estimate(item.transcript, todo, constitution, grouped=grouped)
-                estimate = _add_usage(estimate, used, times=len(item.misses) // len(todo))
+    planner = _Planner(selected, judge, store, samples, run_id=None)
+    count = hits = out_of_scope = misses = calls = 0
+    estimate = Usage() if hasattr(judge, "estimate") else None
+    for transcript in transcripts:
+        item = planner.plan(transcript)
+        count += 1
+        hits += len(item.hits) + item.done
+        out_of_scope += len(item.out_of_scope)
+        misses += len(item.misses)
+        calls += len({s for s, _ in item.misses}) if grouped else len(item.misses)
+        if estimate is not None and item.misses:
+            unique = {principle.id: principle for _, principle in item.misses}
+            todo = list(unique.values())
+            used = await judge.estimate(transcript, todo, constitution, grouped=grouped)  # type: ignore[attr-defined]
+            estimate = _add_usage(estimate, used, times=len(item.misses) // len(todo))
     return CheckPlan(
-        transcripts=len(planned),
+        transcripts=count,
         principles=len(selected),
-        judgments=len(planned) * len(selected) * samples,
-        cache_hits=sum(len(p.hits) + p.done for p in planned),
-        out_of_scope=sum(len(p.out_of_scope) for p in planned),
+        judgments=count * len(selected) * samples,
+        cache_hits=hits,
+        out_of_scope=out_of_scope,
         to_judge=misses,
         calls=calls,
         mode="grouped" if grouped else "per-principle",
@@ -310,43 +319,53 @@ def _open_run(
     return record.id, previous
 
 
-def _plan(
-    transcripts: Iterable[Transcript],
-    principles: Sequence[Principle],
-    judge: Judge,
-    store: Store,
-    samples: int,
-    *,
-    run_id: int | None,
-) -> list[_Planned]:
-    hashes = [(p, p.content_hash()) for p in principles]
-    done = store.run_done_pairs(run_id) if run_id is not None else set()
-    planned: list[_Planned] = []
-    seen: set[str] = set()
-    for transcript in transcripts:
-        if transcript.id in seen:
+class _Planner:
+    """Sorts each transcript's judgments into done, out of scope, cached and to grade."""
+
+    def __init__(
+        self,
+        principles: Sequence[Principle],
+        judge: Judge,
+        store: Store,
+        samples: int,
+        *,
+        run_id: int | None,
+    ) -> None:
+        self.principles = principles
+        self.judge = judge
+        self.store = store
+        self.samples = samples
+        self._hashes = [(p, p.content_hash()) for p in principles]
+        self._done = store.run_done_pairs(run_id) if run_id is not None else set()
+        self._seen: set[str] = set()
+
+    def plan(self, transcript: Transcript) -> _Planned:
+        if transcript.id in self._seen:
             raise CheckerError(f"transcript {transcript.id!r}: the id occurs more than once")
-        seen.add(transcript.id)
+        self._seen.add(transcript.id)
         item = _Planned(transcript, transcript.content_hash())
-        for sample in range(samples):
-            for principle, principle_hash in hashes:
-                if (transcript.id, principle.id, sample) in done:
-                    item.done += 1
-                    continue
-                key = cache_key(judge, principle_hash, item.transcript_hash, sample)
-                reason = out_of_scope_reason(principle, transcript)
-                if reason is not None:
-                    verdict = _out_of_scope_verdict(transcript, principle, key, judge, reason)
-                    item.out_of_scope.append((key, verdict))
-                elif (found := store.lookup(key)) is not None:
-                    verdict_id, verdict = found
-                    if verdict.transcript_id != transcript.id:
-                        verdict = verdict.model_copy(update={"transcript_id": transcript.id})
-                    item.hits.append((verdict_id, verdict))
-                else:
-                    item.misses.append((sample, principle))
-        planned.append(item)
-    return planned
+        for sample in range(self.samples):
+            for principle, principle_hash in self._hashes:
+                self._sort(item, principle, principle_hash, sample)
+        return item
+
+    def _sort(self, item: _Planned, principle: Principle, principle_hash: str, sample: int) -> None:
+        transcript = item.transcript
+        if (transcript.id, principle.id, sample) in self._done:
+            item.done += 1
+            return
+        key = cache_key(self.judge, principle_hash, item.transcript_hash, sample)
+        reason = out_of_scope_reason(principle, transcript)
+        if reason is not None:
+            verdict = _out_of_scope_verdict(transcript, principle, key, self.judge, reason)
+            item.out_of_scope.append((key, verdict))
+        elif (found := self.store.lookup(key)) is not None:
+            verdict_id, verdict = found
+            if verdict.transcript_id != transcript.id:
+                verdict = verdict.model_copy(update={"transcript_id": transcript.id})
+            item.hits.append((verdict_id, verdict))
+        else:
+            item.misses.append((sample, principle))
 
 
 def _jobs(item: _Planned, grouped: bool) -> list[_Job]:
@@ -393,28 +412,56 @@ class _Executor:
         self._followers: dict[int, list[_Job]] = {}
         self._remaining = 0
         self._saved: set[str] = set()
+        self._producing = True
+        self._workers = 1
+        self._window = asyncio.Semaphore(1)
+        self._open: dict[int, int] = {}
+        """Jobs not yet finished, per transcript (by :attr:`_Job.group`)."""
 
-    async def run(self, planned: list[_Planned], concurrency: int) -> None:
-        leaders: list[_Job] = []
-        for item in planned:
-            self._settle_without_calls(item)
-            jobs = _jobs(item, self.grouped)
-            if jobs:
-                leaders.append(jobs[0])
-                self._followers[id(jobs[0])] = jobs[1:]
-                self._remaining += len(jobs)
-        self._report()
-        if not self._remaining:
-            return
-        for job in leaders:
-            self._queue.put_nowait((1, next(self._seq), job))
-        workers = min(concurrency, self._remaining)
+    async def run(
+        self, planner: _Planner, transcripts: Iterator[Transcript], concurrency: int
+    ) -> None:
+        """Read, plan and grade: at most a window of transcripts is held at a time."""
+        self._workers = concurrency
+        self._window = asyncio.Semaphore(max(4 * concurrency, 64))
         try:
             async with asyncio.TaskGroup() as group:
-                for _ in range(workers):
-                    group.create_task(self._worker(workers))
+                for _ in range(concurrency):
+                    group.create_task(self._worker())
+                group.create_task(self._produce(planner, transcripts))
         except BaseExceptionGroup as failures:
             raise failures.exceptions[0] from None
+
+    async def _produce(self, planner: _Planner, transcripts: Iterator[Transcript]) -> None:
+        count = 0
+        try:
+            for transcript in transcripts:
+                await self._window.acquire()
+                item = planner.plan(transcript)
+                count += 1
+                self._settle_without_calls(item)
+                jobs = _jobs(item, self.grouped)
+                if not jobs:
+                    self._window.release()
+                    continue
+                for job in jobs:
+                    job.group = count
+                self._open[count] = len(jobs)
+                self._followers[count] = jobs[1:]
+                self._remaining += len(jobs)
+                self._queue.put_nowait((1, next(self._seq), jobs[0]))
+                await asyncio.sleep(0)  # let workers start on it while we read on
+        finally:
+            self._producing = False
+        per_transcript = len(planner.principles) * planner.samples
+        self.state = replace(self.state, total=count * per_transcript)
+        self._report()
+        self._stop_if_done()
+
+    def _stop_if_done(self) -> None:
+        if self._remaining == 0 and not self._producing:
+            for _ in range(self._workers):
+                self._queue.put_nowait((2, next(self._seq), None))
 
     def _settle_without_calls(self, item: _Planned) -> None:
         if item.hits:
@@ -435,18 +482,20 @@ class _Executor:
             self._saved.add(transcript_hash)
             self.store.save_transcript(transcript, transcript_hash)
 
-    async def _worker(self, workers: int) -> None:
+    async def _worker(self) -> None:
         while True:
             _, _, job = await self._queue.get()
             if job is None:
                 return
             await self._execute(job)
-            for follower in self._followers.pop(id(job), ()):
+            for follower in self._followers.pop(job.group, ()):  # only the first job finds them
                 self._queue.put_nowait((0, next(self._seq), follower))
+            self._open[job.group] -= 1
+            if self._open[job.group] == 0:
+                del self._open[job.group]
+                self._window.release()
             self._remaining -= 1
-            if self._remaining == 0:
-                for _ in range(workers):
-                    self._queue.put_nowait((2, next(self._seq), None))
+            self._stop_if_done()
 
     async def _execute(self, job: _Job) -> None:
         self._save_transcript(job.transcript, job.transcript_hash)

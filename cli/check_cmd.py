@@ -13,7 +13,9 @@ import asyncio
 import dataclasses
 import json
 import sys
+from collections.abc import Iterable
 from enum import StrEnum
+from itertools import chain, islice
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -54,6 +56,8 @@ from constitution.load import load_constitution
 from constitution.model import Constitution
 
 EXIT_FAIL_ON = 1
+PREFETCH = 10_000
+"""Up to this many transcripts are read before the check starts."""
 EXIT_INTERRUPTED = 130
 
 
@@ -229,17 +233,20 @@ def report(
 # -- helpers -------------------------------------------------------------------------
 
 
-def _read_transcripts(paths: list[str]) -> list[Transcript]:
-    items = list(load_transcripts(paths))
-    if not items:
+def _read_transcripts(paths: list[str]) -> Iterable[Transcript]:
+    """The transcripts: a list when there are few (so progress knows the total), else a
+    stream that is read as the check goes, never held in memory whole."""
+    stream = load_transcripts(paths)
+    head = list(islice(stream, PREFETCH))
+    if not head:
         raise CheckerError(f"no transcripts found in {', '.join(paths)}")
-    return items
+    return head if len(head) < PREFETCH else chain(head, stream)
 
 
 async def _plan(
     judge: Judge,
     rules: Constitution,
-    items: list[Transcript],
+    items: Iterable[Transcript],
     store: Store,
     principles: list[str] | None,
     samples: int,
@@ -288,7 +295,7 @@ def _run_with_progress(
     err: Console,
     judge: Judge,
     rules: Constitution,
-    items: list[Transcript],
+    items: Iterable[Transcript],
     store: Store,
     options: dict[str, Any],
 ) -> RunResult:

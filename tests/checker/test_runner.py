@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from checker.errors import CheckerError
+from checker.errors import CheckerError, TranscriptError
 from checker.runner import CheckProgress, load_run, plan_check, run_check
 from checker.store import Store, open_store
 from checker.transcript import Message, Role, TextPart, Transcript
@@ -276,3 +277,46 @@ def test_dry_run_plans_without_calls(store: Store) -> None:
     assert (plan.judgments, plan.cache_hits, plan.to_judge, plan.calls) == (12, 5, 7, 7)
     assert plan.estimate == Usage(input_tokens=70, cost_usd=1.5)
     assert store.list_runs()[0].id == 1  # no run recorded
+
+
+def test_a_stream_is_read_as_the_check_goes(store: Store) -> None:
+    read = [0]
+    ahead: list[int] = []
+
+    class Watching(StubJudge):
+        async def grade(self, transcript, principle, constitution, *, sample_index=0):  # type: ignore[no-untyped-def]
+            ahead.append(read[0] - len(self.calls))
+            return await super().grade(transcript, principle, constitution)
+
+    def stream() -> Iterator[Transcript]:
+        for i in range(300):
+            read[0] += 1
+            yield make_transcript(f"t{i}", "All good.", f"q{i}")
+
+    seen: list[CheckProgress] = []
+    judge = Watching()
+    result = run_check(
+        CONSTITUTION,
+        stream(),
+        judge,
+        store,
+        principles=["p.one"],
+        concurrency=1,
+        progress=seen.append,
+    )
+    assert len(judge.calls) == 300 and result.totals.judgments == 300
+    assert max(ahead) <= 65  # a window of 64 transcripts, never the whole stream
+    assert seen[0].total is None and seen[-1].total == seen[-1].done == 300
+
+
+def test_a_bad_record_mid_stream_stops_the_run_and_keeps_what_finished(store: Store) -> None:
+    def stream() -> Iterator[Transcript]:
+        yield from _transcripts(3)
+        raise TranscriptError("chats.jsonl", 4, "not a transcript: expected an object")
+
+    with pytest.raises(TranscriptError, match=r"chats\.jsonl:4"):
+        run_check(CONSTITUTION, stream(), StubJudge(), store)
+    assert store.list_runs()[0].status == "interrupted"
+    judge = StubJudge()
+    run_check(CONSTITUTION, _transcripts(3), judge, store)
+    assert judge.calls == [("t1", "p.two", 0)]  # only the error again
