@@ -11,7 +11,8 @@ Scheduling: for each transcript one judgment goes first and the others wait unti
 it is back, so a judge that caches the transcript as a prompt prefix writes that
 cache once and reads it for every other principle. Released judgments go ahead
 of the first judgments of new transcripts, so a transcript is finished while its
-cache is warm.
+cache is warm. Transcripts are read as the check goes: at most a window of
+``4 x concurrency`` (at least 64) unfinished transcripts is held at once.
 """
 
 from __future__ import annotations
