@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import pytest
@@ -194,3 +195,37 @@ def test_congestion_window_halves_on_a_429() -> None:
         assert limiter._cap() == 4
 
     asyncio.run(go())
+
+
+def test_the_api_key_never_reaches_logs_or_verdicts(caplog: pytest.LogCaptureFixture) -> None:
+    secret = "sk-ant-test-DO-NOT-LEAK-0123456789"
+    config = FakeConfig(api_key=secret, faults=FaultPlan(schedule={1: "529", 2: "malformed"}))
+
+    async def go() -> Verdict:
+        with FakeMessagesAPI(config) as api:
+            async with AnthropicJudge(
+                api_key=secret, base_url=api.base_url, backoff_base_s=0.01
+            ) as judge:
+                return await judge.grade(transcript("t", "FORBIDDEN"), HARM, CONSTITUTION)
+
+    with caplog.at_level(logging.DEBUG):
+        verdict = run(go())
+    assert verdict.outcome is Outcome.VIOLATES
+    assert caplog.records  # the SDK and the judge did log, at debug level
+    assert secret not in caplog.text
+    assert secret not in verdict.model_dump_json()
+
+
+def test_grouped_mode_retries_faults_and_records_errors() -> None:
+    principles = list(CONSTITUTION.principles)
+
+    async def go(plan: FaultPlan) -> list[Verdict]:
+        with FakeMessagesAPI(FakeConfig(faults=plan)) as api:
+            async with make_judge(api) as judge:
+                return list(await judge.grade_many(transcript("t", "ok"), principles, CONSTITUTION))
+
+    retried = run(go(FaultPlan(schedule={1: "529", 2: "truncated", 3: "bad_reply"})))
+    assert [v.outcome for v in retried] == [Outcome.COMPLIES, Outcome.COMPLIES]
+    failed = run(go(FaultPlan(rate=1.0, kinds=("no_json",))))
+    assert [v.outcome for v in failed] == [Outcome.ERROR, Outcome.ERROR]
+    assert all(v.error for v in failed)

@@ -99,7 +99,7 @@ class FakeConfig:
     thinking_block: bool = False
     """Put a thinking block before the answer, as adaptive thinking does."""
     api_key: str | None = None
-    """When set, requests must carry this ``x-api-key``."""
+    """When set, requests must carry this key (``x-api-key`` or ``Authorization: Bearer``)."""
     ratelimit_headers: bool = True
     """Send ``anthropic-ratelimit-requests-*`` headers (off: a server that does not)."""
 
@@ -210,8 +210,9 @@ class FakeBackend:
         if method != "POST" or path not in ("/v1/messages", "/v1/messages/count_tokens"):
             return _error(404, "not_found_error", f"no route {method} {path}")
         key = self.config.api_key
-        if key is not None and headers.get("x-api-key") != key:
-            return _error(401, "authentication_error", "invalid x-api-key")
+        sent = {headers.get("x-api-key"), headers.get("authorization", "").removeprefix("Bearer ")}
+        if key is not None and key not in sent:
+            return _error(401, "authentication_error", "invalid API key")
         try:
             request = json.loads(body)
         except ValueError:
