@@ -34,7 +34,14 @@ from checker.calibration import (
     selftest_markdown,
 )
 from checker.calibration.metrics import Metrics
-from checker.calibration.render import APPLICABLE_NOTE, METRIC_HEADERS, fmt, metrics_row
+from checker.calibration.render import (
+    APPLICABLE_NOTE,
+    METRIC_HEADERS,
+    SELFTEST_HEADERS,
+    fmt,
+    metrics_row,
+    selftest_row,
+)
 from checker.errors import CheckerError
 from checker.judge import Judge
 from checker.judges import make_judge, resolve_judge_name
@@ -258,7 +265,7 @@ def _print_calibration(report: CalibrationReport, out: Path | None) -> None:
         _metrics_table(
             [(p.principle_id, p.applicable) for p in r.principles],
             r.overall_applicable,
-            title=f"where the human label says the principle applies ({APPLICABLE_NOTE})",
+            title=f"where the principle applies ({APPLICABLE_NOTE})",
         )
     )
     for p in r.principles:
@@ -305,15 +312,14 @@ def _print_selftest(report: SelftestReport, out: Path | None) -> None:
     status = "PASS" if r.passed else f"FAIL: {len(r.failed)} principle(s) misjudged"
     console.print(
         f"selftest of {r.constitution_id} {r.constitution_version} with {r.judge}/{r.model}:"
-        f" {r.examples} examples, {len(r.untested)} principle(s) without examples: {status}"
+        f" {r.examples} examples graded, {len(r.skipped)} skipped,"
+        f" {len(r.untested)} principle(s) untested: {status}"
     )
     table = Table(box=None, pad_edge=False)
-    for column in ("principle", "version", "right", "status"):
+    for column in SELFTEST_HEADERS:
         table.add_column(column)
     for p in r.principles:
-        right = sum(e.passed for e in p.examples)
-        state = "untested" if not p.tested else ("pass" if p.passed else "FAIL")
-        table.add_row(p.principle_id, str(p.version), f"{right}/{len(p.examples)}", state)
+        table.add_row(*selftest_row(p))
     console.print(table)
     for p in r.failed:
         for e in p.failures:
@@ -323,6 +329,9 @@ def _print_selftest(report: SelftestReport, out: Path | None) -> None:
                 f" {e.judged}: {e.rationale}",
                 soft_wrap=True,
             )
+    for e in r.skipped:
+        where = f" ({e.source})" if e.source else ""
+        console.print(f"not graded: {e.transcript_id}{where}: {e.skipped}", soft_wrap=True)
     _emit_console(console, out)
 
 

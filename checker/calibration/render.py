@@ -11,7 +11,7 @@ from typing import Any
 
 from checker.calibration.calibrate import CalibrationReport
 from checker.calibration.metrics import LABELS, OUTCOMES, Metrics
-from checker.calibration.selftest import SelftestReport
+from checker.calibration.selftest import PrincipleSelftest, SelftestReport
 
 SCHEMA_VERSION = 1
 
@@ -28,6 +28,7 @@ def selftest_json(report: SelftestReport) -> str:
     document["passed"] = report.passed
     document["failed"] = [p.principle_id for p in report.failed]
     document["untested"] = [p.principle_id for p in report.untested]
+    document["skipped"] = [e.transcript_id for e in report.skipped]
     return json.dumps(document, indent=2, ensure_ascii=False)
 
 
@@ -56,7 +57,7 @@ def metrics_row(name: str, m: Metrics) -> list[str]:
     ]
 
 
-APPLICABLE_NOTE = "labels complies or violates; applicability left aside"
+APPLICABLE_NOTE = "labelled complies or violates"
 METRIC_HEADERS = ["principle", "pairs", "errors", "accuracy", "precision", "recall", "F1", "kappa"]
 
 
@@ -111,23 +112,39 @@ def calibration_markdown(report: CalibrationReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def selftest_status(p: PrincipleSelftest) -> str:
+    """``pass``, ``FAIL`` or ``untested`` (no example could be graded)."""
+    if not p.tested:
+        return "untested"
+    return "pass" if p.passed else "FAIL"
+
+
+def selftest_row(p: PrincipleSelftest) -> list[str]:
+    right = sum(e.passed for e in p.graded)
+    skipped = len(p.examples) - len(p.graded)
+    return [
+        p.principle_id,
+        str(p.version),
+        f"{right}/{len(p.graded)}",
+        str(skipped),
+        selftest_status(p),
+    ]
+
+
+SELFTEST_HEADERS = ["principle", "version", "right", "skipped", "status"]
+
+
 def selftest_markdown(report: SelftestReport) -> str:
     r = report
     verdict = "PASS" if r.passed else f"FAIL: {len(r.failed)} principle(s) misjudged"
     lines = [
         f"# Self-test: {r.constitution_id} {r.constitution_version}: {verdict}",
         "",
-        f"Judge `{r.judge}/{r.model}` (prompt {r.prompt_version}); {r.examples} examples of"
-        f" {len(r.principles) - len(r.untested)} principles; {len(r.untested)} principle(s)"
-        " without examples.",
+        f"Judge `{r.judge}/{r.model}` (prompt {r.prompt_version}); {r.examples} examples"
+        f" graded, {len(r.skipped)} skipped; {len(r.untested)} principle(s) untested.",
         "",
     ]
-    rows = []
-    for p in r.principles:
-        right = sum(e.passed for e in p.examples)
-        status = "untested" if not p.tested else ("pass" if p.passed else "FAIL")
-        rows.append([p.principle_id, str(p.version), f"{right}/{len(p.examples)}", status])
-    lines += _table(["principle", "version", "examples right", "status"], rows)
+    lines += _table(SELFTEST_HEADERS, [selftest_row(p) for p in r.principles])
     if r.failed:
         lines += ["", "## Misjudged examples", ""]
         lines += _table(
@@ -138,4 +155,7 @@ def selftest_markdown(report: SelftestReport) -> str:
                 for e in p.failures
             ],
         )
+    if r.skipped:
+        lines += ["", "## Examples not graded", ""]
+        lines += [f"- {e.transcript_id} ({e.source}): {e.skipped}" for e in r.skipped]
     return "\n".join(lines) + "\n"

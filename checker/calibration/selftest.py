@@ -24,11 +24,16 @@ from pydantic import BaseModel, ConfigDict
 from checker.errors import CheckerError
 from checker.judge import Judge
 from checker.results import PairResult, RunResult
-from checker.runner import DEFAULT_CONCURRENCY, arun_check, select_principles
+from checker.runner import (
+    DEFAULT_CONCURRENCY,
+    arun_check,
+    out_of_scope_reason,
+    select_principles,
+)
 from checker.store import Store
 from checker.transcript import Message, Role, TextPart, Transcript
 from checker.verdict import Outcome, Verdict
-from constitution.model import Constitution, Example, Principle
+from constitution.model import Constitution, Example, Principle, Scope
 
 
 class _Model(BaseModel):
@@ -41,7 +46,11 @@ class ExampleResult(_Model):
     """1-based position among the principle's examples."""
     expected: str
     judged: str
+    """The judge's (majority) outcome; ``skipped`` when the example was not graded."""
     passed: bool
+    skipped: str | None = None
+    """Why the example was not graded: it holds nothing the principle judges (a
+    ``tool_calls`` principle's example has no tool call: examples are text only)."""
     rationale: str = ""
     agreement: float | None = None
     note: str | None = None
@@ -56,12 +65,17 @@ class PrincipleSelftest(_Model):
     examples: tuple[ExampleResult, ...]
 
     @property
+    def graded(self) -> tuple[ExampleResult, ...]:
+        return tuple(e for e in self.examples if e.skipped is None)
+
+    @property
     def tested(self) -> bool:
-        return bool(self.examples)
+        """At least one example was graded."""
+        return bool(self.graded)
 
     @property
     def failures(self) -> tuple[ExampleResult, ...]:
-        return tuple(e for e in self.examples if not e.passed)
+        return tuple(e for e in self.graded if not e.passed)
 
     @property
     def passed(self) -> bool:
@@ -80,7 +94,12 @@ class SelftestReport(_Model):
 
     @property
     def examples(self) -> int:
-        return sum(len(p.examples) for p in self.principles)
+        """Examples graded (skipped ones left out)."""
+        return sum(len(p.graded) for p in self.principles)
+
+    @property
+    def skipped(self) -> tuple[ExampleResult, ...]:
+        return tuple(e for p in self.principles for e in p.examples if e.skipped is not None)
 
     @property
     def failed(self) -> tuple[PrincipleSelftest, ...]:
@@ -89,7 +108,7 @@ class SelftestReport(_Model):
 
     @property
     def untested(self) -> tuple[PrincipleSelftest, ...]:
-        """Principles that have no labelled example."""
+        """Principles with no example the judge could grade."""
         return tuple(p for p in self.principles if not p.tested)
 
     @property
@@ -131,24 +150,24 @@ async def aselftest(
     """Grade every example of the selected principles (default: the active ones).
 
     One run per principle with examples; runs go concurrently, with at most
-    about ``concurrency`` judge calls in flight overall.
+    about ``concurrency`` judge calls in flight overall. An example holding nothing
+    its principle judges (see :func:`checker.runner.out_of_scope_reason`) is not
+    graded: it is listed as skipped, with the reason.
     """
     if samples < 1 or concurrency < 1:
         raise CheckerError("samples and concurrency must be at least 1")
     selected = select_principles(constitution, principles)
-    tested = [p for p in selected if p.examples]
-    widest = max((len(p.examples) * samples for p in tested), default=1)
+    gradable = {p.id: _gradable(p) for p in selected}
+    tested = [p for p in selected if gradable[p.id]]
+    widest = max((len(gradable[p.id]) * samples for p in tested), default=1)
     per_run = min(concurrency, widest)
     gate = asyncio.Semaphore(max(1, concurrency // per_run))
 
     async def one(principle: Principle) -> RunResult:
-        transcripts = [
-            example_transcript(principle, i, e) for i, e in enumerate(principle.examples, 1)
-        ]
         async with gate:
             return await arun_check(
                 constitution,
-                transcripts,
+                gradable[principle.id],
                 judge,
                 store,
                 principles=[principle.id],
@@ -170,20 +189,24 @@ async def aselftest(
     )
 
 
+def _gradable(principle: Principle) -> list[Transcript]:
+    transcripts = [example_transcript(principle, i, e) for i, e in enumerate(principle.examples, 1)]
+    return [t for t in transcripts if out_of_scope_reason(principle, t) is None]
+
+
 def _principle_result(principle: Principle, result: RunResult | None) -> PrincipleSelftest:
     examples: list[ExampleResult] = []
-    if result is not None:
-        pairs = {pair.transcript_id: pair for pair in result.pairs}
-        verdicts: dict[str, list[Verdict]] = {}
-        for verdict in result.verdicts:
-            verdicts.setdefault(verdict.transcript_id, []).append(verdict)
-        for index, example in enumerate(principle.examples, 1):
-            transcript_id = f"{principle.id}#example-{index}"
-            examples.append(
-                _example_result(
-                    transcript_id, index, example, pairs[transcript_id], verdicts[transcript_id]
-                )
-            )
+    pairs = {pair.transcript_id: pair for pair in result.pairs} if result else {}
+    verdicts: dict[str, list[Verdict]] = {}
+    for verdict in result.verdicts if result else ():
+        verdicts.setdefault(verdict.transcript_id, []).append(verdict)
+    for index, example in enumerate(principle.examples, 1):
+        transcript = example_transcript(principle, index, example)
+        if transcript.id in pairs:
+            found = _example_result(index, example, pairs[transcript.id], verdicts[transcript.id])
+        else:
+            found = _skipped(index, example, transcript, principle)
+        examples.append(found)
     return PrincipleSelftest(
         principle_id=principle.id,
         title=principle.title,
@@ -192,17 +215,31 @@ def _principle_result(principle: Principle, result: RunResult | None) -> Princip
     )
 
 
+def _skipped(
+    index: int, example: Example, transcript: Transcript, principle: Principle
+) -> ExampleResult:
+    reason = out_of_scope_reason(principle, transcript) or "not graded"
+    if principle.scope is Scope.TOOL_CALLS:
+        reason += " (an example is text only: it cannot hold a tool call)"
+    return ExampleResult(
+        transcript_id=transcript.id,
+        index=index,
+        expected=example.label.value,
+        judged="skipped",
+        passed=False,
+        skipped=reason,
+        note=example.note,
+        source=str(example.source) if example.source is not None else "",
+    )
+
+
 def _example_result(
-    transcript_id: str,
-    index: int,
-    example: Example,
-    pair: PairResult,
-    samples: list[Verdict],
+    index: int, example: Example, pair: PairResult, samples: list[Verdict]
 ) -> ExampleResult:
     verdict = next((v for v in samples if v.outcome is pair.outcome), samples[0])
     rationale = verdict.rationale or (verdict.error or "")
     return ExampleResult(
-        transcript_id=transcript_id,
+        transcript_id=pair.transcript_id,
         index=index,
         expected=example.label.value,
         judged=pair.outcome.value,

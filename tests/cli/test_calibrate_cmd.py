@@ -205,8 +205,8 @@ def test_selftest_passes(work: Path, judges: _Judges, run_cli: RunCli) -> None:
     result = run_cli("selftest", "rules.yaml")
     assert result.code == 0, result.err
     assert result.out.splitlines()[0] == (
-        "selftest of cal-rules 1.0.0 with stub/stub-model: 2 examples,"
-        " 1 principle(s) without examples: PASS"
+        "selftest of cal-rules 1.0.0 with stub/stub-model: 2 examples graded, 0 skipped,"
+        " 1 principle(s) untested: PASS"
     )
     strict = run_cli("selftest", "rules.yaml", "--require-examples")
     assert strict.code == 1
@@ -227,7 +227,7 @@ def test_selftest_fails_on_a_misjudged_example(
     document = json.loads(run_cli("selftest", "rules.yaml", "--format", "json").out)
     assert document["failed"] == ["p.one"]
     md = run_cli("selftest", "rules.yaml", "--format", "markdown")
-    assert md.code == 1 and "| p.one | 1 | 2/3 | FAIL |" in md.out
+    assert md.code == 1 and "| p.one | 1 | 2/3 | 0 | FAIL |" in md.out
 
 
 def test_commands_have_help(run_cli: RunCli) -> None:

@@ -17,6 +17,7 @@ from constitution.model import (
     ExampleMessage,
     Label,
     Principle,
+    Scope,
 )
 from constitution.model import Role as ExampleRole
 from tests.checker.stub_judge import StubJudge
@@ -129,8 +130,8 @@ def test_renderings(store: Store) -> None:
     report = selftest(RULES, StubJudge(), store)
     md = selftest_markdown(report)
     assert md.splitlines()[0] == "# Self-test: selftest.rules 2.0.0: FAIL: 2 principle(s) misjudged"
-    assert "| p.unclear | 3 | 1/2 | FAIL |" in md
-    assert "| p.bare | 1 | 0/0 | untested |" in md
+    assert "| p.unclear | 3 | 1/2 | 0 | FAIL |" in md
+    assert "| p.bare | 1 | 0/0 | 0 | untested |" in md
     assert "| p.unclear#example-2 |  | violates | complies | Fine. |" in md
     document = json.loads(selftest_json(report))
     assert (document["kind"], document["passed"], document["failed"], document["untested"]) == (
@@ -139,3 +140,29 @@ def test_renderings(store: Store) -> None:
         ["p.unclear", "p.broken"],
         ["p.bare"],
     )
+    assert document["skipped"] == []
+
+
+def test_examples_the_judge_never_sees_are_skipped(store: Store) -> None:
+    tools = Principle(
+        id="p.tools",
+        title="Tools",
+        statement="Confirm before deleting.",
+        scope=Scope.TOOL_CALLS,
+        examples=(_example(Label.VIOLATES, "[tool call delete_all()]"),),
+    )
+    rules = RULES.model_copy(update={"principles": (*RULES.principles, tools)})
+    judge = StubJudge()
+    report = selftest(rules, judge, store, principles=["p.clear", "p.tools"])
+    assert report.passed
+    assert [p.principle_id for p in report.untested] == ["p.tools"]
+    (skipped,) = report.skipped
+    assert (skipped.transcript_id, skipped.judged, skipped.skipped) == (
+        "p.tools#example-1",
+        "skipped",
+        "the transcript has no tool call (an example is text only: it cannot hold a tool call)",
+    )
+    assert all(principle == "p.clear" for _, principle, _ in judge.calls)
+    md = selftest_markdown(report)
+    assert "| p.tools | 1 | 0/0 | 1 | untested |" in md
+    assert "- p.tools#example-1 (): the transcript has no tool call" in md
