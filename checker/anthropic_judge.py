@@ -96,6 +96,12 @@ def default_effort(model: str) -> str | None:
     return "low" if model.startswith(_EFFORT_MODELS) else None
 
 
+def judge_version(output: str, effort: str | None) -> str:
+    """The prompt version as recorded in verdicts: template version, reply mode, effort."""
+    version = PROMPT_VERSION + (";tool" if output == "tool" else "")
+    return version + (f";effort={effort}" if effort else "")
+
+
 def resolve_model(model: str | None = None, configured: str | None = None) -> str:
     """The model to use: ``model`` (``--model``), else ``$CONSTITUTION_MODEL``, else
     ``configured`` (a config file's choice), else :data:`DEFAULT_MODEL`."""
@@ -130,7 +136,6 @@ class AnthropicJudge:
     """Grades with Claude. Implements :class:`checker.judge.Judge`; see the module docs."""
 
     name = "anthropic"
-    prompt_version = PROMPT_VERSION
 
     def __init__(
         self,
@@ -155,6 +160,8 @@ class AnthropicJudge:
         self.model = resolve_model(model)
         self.output = output
         self.effort = default_effort(self.model) if effort == "auto" else effort
+        # the template version plus the settings that change judgments: a cache key part
+        self.prompt_version = judge_version(output, self.effort)
         self.max_tokens = max_tokens
         self.timeout_s = timeout_s
         self.max_attempts = max_attempts

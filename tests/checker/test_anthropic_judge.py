@@ -74,7 +74,7 @@ def test_verdicts_are_parsed_with_provenance() -> None:
     assert not_applicable.score is None
     assert violates.judge == "anthropic"
     assert violates.model == DEFAULT_MODEL
-    assert violates.prompt_version == PROMPT_VERSION
+    assert violates.prompt_version == f"{PROMPT_VERSION};effort=low"
     assert violates.principle_id == HARM.id
     assert violates.principle_version == HARM.version
     assert violates.principle_hash == HARM.content_hash()
@@ -127,6 +127,7 @@ def test_effort_is_sent_only_to_models_that_take_it() -> None:
         run(old.grade(transcript("t", "ok"), HARM, CONSTITUTION))
         (body,) = api.stats.bodies
     assert old.effort is None
+    assert old.prompt_version == f"{PROMPT_VERSION};tool"
     assert "output_config" not in body
     assert default_effort("claude-opus-5-5") == "low"
     assert default_effort("claude-sonnet-4-5") is None
