@@ -235,3 +235,39 @@ def test_commands_have_help(run_cli: RunCli) -> None:
         result = run_cli(command, "--help")
         assert result.code == 0
         assert "--judge" in result.out
+
+
+def test_calibrate_xstest_with_the_local_judge(
+    corpora_dir: Path, fixtures_dir: Path, tmp_path: Path, run_cli: RunCli
+) -> None:
+    if not hasattr(pytest.importorskip("checker.local"), "LocalJudge"):
+        pytest.skip("the local judge is not available")
+    from tests.checker.calibration.xstest_labels import write_labels
+
+    completions = corpora_dir / "xstest" / "xstest_v2_completions_llama2orig.csv"
+    labels = tmp_path / "labels.jsonl"
+    write_labels(completions, labels, every=10)
+    result = run_cli(
+        "calibrate",
+        str(fixtures_dir / "xstest" / "constitution.yaml"),
+        str(completions),
+        "--labels",
+        str(labels),
+        "--judge",
+        "local",
+        "--db",
+        str(tmp_path / "r.db"),
+        "--format",
+        "json",
+    )
+    assert result.code == 0, result.err
+    document = json.loads(result.out)
+    assert (document["judge"], document["compared"]) == ("local", 70)
+    assert [p["principle_id"] for p in document["principles"]] == [
+        "harm.decline-harmful",
+        "helpful.safe-requests",
+    ]
+    selftest = run_cli(
+        "selftest", str(fixtures_dir / "xstest" / "constitution.yaml"), "--judge", "local"
+    )
+    assert selftest.code == 0, selftest.out
