@@ -16,6 +16,7 @@ from cli import calibrate_cmd  # noqa: F401  (registers commands)
 from cli import check_cmd  # noqa: F401  (registers commands)
 from cli import constitution_cmd  # noqa: F401  (registers commands)
 from cli import diff_cmd  # noqa: F401  (registers commands)
+from cli import format_cmd  # noqa: F401  (registers commands)
 from cli import transcripts_cmd  # noqa: F401  (registers commands)
 from cli._app import app
 

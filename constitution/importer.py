@@ -19,6 +19,7 @@ import bisect
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -340,4 +341,14 @@ def import_spec(text: str, *, source: str, doc_id: str | None = None) -> ImportR
     return ImportResult(doc, importer.warnings)
 
 
-__all__ = ["ImportResult", "SpecImportError", "import_spec", "slugify"]
+def import_spec_file(path: Path, *, doc_id: str | None = None) -> ImportResult:
+    """Read ``path`` (UTF-8) and import it with :func:`import_spec`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise SpecImportError(f"{path}: cannot read: {reason}") from None
+    return import_spec(text, source=str(path), doc_id=doc_id)
+
+
+__all__ = ["ImportResult", "SpecImportError", "import_spec", "import_spec_file", "slugify"]

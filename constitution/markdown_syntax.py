@@ -454,8 +454,7 @@ def _principle(report: _Report, lines: list[str], node: _Node) -> Principle | No
     statement, statement_line = _text_blocks(report, lines, node, "statement")
     if statement is None:
         report.error(node.line, 1, f"{what} has no statement: write its text below the heading")
-        return None
-    data["statement"] = statement
+    data["statement"] = statement or "-"  # placeholder: still check the rest of the heading
     examples: list[Example | None] = []
     for fence in node.fences:
         if fence.name == "example":
@@ -483,7 +482,7 @@ def _principle(report: _Report, lines: list[str], node: _Node) -> Principle | No
         return node.line, attrs.columns.get(name, 0) + 1
 
     principle = report.validate(Principle, data, where, what)
-    return None if failed or None in examples else principle
+    return None if failed or None in examples or statement is None else principle
 
 
 # ---------------------------------------------------------------- document

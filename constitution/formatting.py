@@ -1,0 +1,200 @@
+"""``constitution fmt``: normalise constitution files, or convert them between syntaxes.
+
+YAML files are normalised on ruamel's round-trip tree, so comments survive: keys are put
+in canonical order and indentation is rewritten, nothing is regenerated. Markdown files
+are re-rendered from the model (HTML comments inside statements and descriptions stay;
+comments between fenced blocks do not). A file is validated before it is touched.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from ruamel.yaml.comments import CommentedMap
+
+from constitution.errors import ConstitutionError, ConstitutionLoadError, Diagnostic, Severity
+from constitution.markdown_render import render_markdown
+from constitution.markdown_syntax import parse_markdown
+from constitution.model import Constitution
+from constitution.yaml_syntax import new_yaml, parse_yaml, to_yaml_tree
+
+Syntax = Literal["yaml", "md"]
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+DOCUMENT_ORDER = (
+    "constitution", "id", "title", "version", "description", "extends", "include", "tiers",
+    "lint", "metadata", "principles", "sections",
+)  # fmt: skip
+PRINCIPLE_ORDER = (
+    "id", "title", "version", "tier", "kind", "scope", "status", "overridable", "statement",
+    "rubric", "examples", "tags", "rationale", "changelog", "metadata",
+)  # fmt: skip
+SECTION_ORDER = ("id", "title", "description", "principles", "sections")
+TIER_ORDER = ("id", "title", "description")
+RUBRIC_ORDER = ("violates", "complies", "not_applicable")
+EXAMPLE_ORDER = ("label", "note", "conversation")
+CHANGELOG_ORDER = ("version", "note", "date")
+LINT_ORDER = ("disable", "max_statement_chars")
+
+
+class FormatError(ConstitutionError):
+    """A file cannot be formatted or converted (e.g. an unknown suffix)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FormatResult:
+    """What ``fmt`` did to one file: ``path`` is the file written (or that would be)."""
+
+    source: Path
+    path: Path
+    changed: bool
+    written: bool
+
+
+def syntax_of(path: Path) -> Syntax:
+    return "md" if path.suffix.lower() in MARKDOWN_SUFFIXES else "yaml"
+
+
+def _reorder(node: Any, order: tuple[str, ...]) -> None:
+    """Put the keys of ``node`` in ``order`` (unknown keys last), keeping their comments."""
+    if not isinstance(node, CommentedMap):
+        return
+    for key in [k for k in order if k in node] + [k for k in list(node) if k not in order]:
+        node.move_to_end(key)
+
+
+def _each(node: Any) -> list[Any]:
+    return list(node) if isinstance(node, list) else []
+
+
+def _normalise_principle(p: Any) -> None:
+    _reorder(p, PRINCIPLE_ORDER)
+    if not isinstance(p, dict):
+        return
+    _reorder(p.get("rubric"), RUBRIC_ORDER)
+    for example in _each(p.get("examples")):
+        _reorder(example, EXAMPLE_ORDER)
+    for entry in _each(p.get("changelog")):
+        _reorder(entry, CHANGELOG_ORDER)
+
+
+def _normalise_section(s: Any) -> None:
+    _reorder(s, SECTION_ORDER)
+    if not isinstance(s, dict):
+        return
+    for p in _each(s.get("principles")):
+        _normalise_principle(p)
+    for child in _each(s.get("sections")):
+        _normalise_section(child)
+
+
+def _is_fragment_yaml(tree: Any) -> bool:
+    return isinstance(tree, dict) and "id" not in tree
+
+
+def format_yaml_text(text: str, *, source: str) -> str:
+    """``text`` in canonical key order and indentation, with its comments kept.
+
+    Raises :class:`ConstitutionLoadError` if the file does not validate.
+    """
+    tree = new_yaml().load(text) if text.strip() else None
+    fragment = _is_fragment_yaml(tree)
+    parse_yaml(text, source=source, fragment=fragment)  # validate first: never touch bad files
+    assert isinstance(tree, CommentedMap)
+    _reorder(tree, DOCUMENT_ORDER)
+    for tier in _each(tree.get("tiers")):
+        _reorder(tier, TIER_ORDER)
+    _reorder(tree.get("lint"), LINT_ORDER)
+    for p in _each(tree.get("principles")):
+        _normalise_principle(p)
+    for s in _each(tree.get("sections")):
+        _normalise_section(s)
+    buf = io.StringIO()
+    yaml = new_yaml()
+    yaml.width = 4096  # never re-wrap the author's long lines
+    yaml.dump(tree, buf)
+    return buf.getvalue()
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ConstitutionLoadError(
+            [Diagnostic(str(path), 0, 0, Severity.ERROR, f"cannot read {path}: {reason}")]
+        ) from None
+
+
+def parse_document(text: str, *, source: str, syntax: Syntax) -> tuple[Constitution, bool]:
+    """One file's own content (``include``/``extends`` unresolved), and whether it is a fragment."""
+    if syntax == "md":
+        fragment = not text.lstrip("\ufeff").startswith("---")
+        return parse_markdown(text, source=source, fragment=fragment), fragment
+    fragment = _is_fragment_yaml(new_yaml().load(text) if text.strip() else None)
+    return parse_yaml(text, source=source, fragment=fragment), fragment
+
+
+def write_document(doc: Constitution, syntax: Syntax, *, fragment: bool = False) -> str:
+    """``doc`` written in ``syntax``; a fragment keeps only its sections and principles."""
+    if syntax == "md":
+        return render_markdown(doc, fragment=fragment)
+    tree = to_yaml_tree(doc)
+    if fragment:
+        for key in list(tree):
+            if key not in ("constitution", "principles", "sections"):
+                del tree[key]
+    buf = io.StringIO()
+    yaml = new_yaml()
+    yaml.width = 4096
+    yaml.dump(tree, buf)
+    return buf.getvalue()
+
+
+def formatted_text(text: str, *, source: str, src: Syntax, to: Syntax) -> str:
+    """The text ``fmt`` writes for a file of syntax ``src`` asked to become ``to``."""
+    if src == to == "yaml":
+        return format_yaml_text(text, source=source)
+    doc, fragment = parse_document(text, source=source, syntax=src)
+    return write_document(doc, to, fragment=fragment)
+
+
+def format_file(
+    path: Path, *, to: Syntax | None = None, out: Path | None = None, check: bool = False
+) -> FormatResult:
+    """Normalise ``path`` in place, or convert it with ``to`` (next to it, or to ``out``).
+
+    With ``check`` nothing is written; ``changed`` says whether the file would change.
+    """
+    src = syntax_of(path)
+    target_syntax = to or (syntax_of(out) if out is not None else src)
+    if out is not None:
+        target = out
+    elif target_syntax != src:
+        target = path.with_suffix(".md" if target_syntax == "md" else ".yaml")
+    else:
+        target = path
+    if out is not None and to is not None and syntax_of(out) != to:
+        raise FormatError(f"--out {out} does not end in a .{to} suffix matching --to {to}")
+    new_text = formatted_text(_read(path), source=str(path), src=src, to=target_syntax)
+    old_text = target.read_text(encoding="utf-8") if target.is_file() else None
+    changed = old_text != new_text
+    if changed and not check:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(new_text, encoding="utf-8")
+    return FormatResult(source=path, path=target, changed=changed, written=changed and not check)
+
+
+__all__ = [
+    "FormatError",
+    "FormatResult",
+    "format_file",
+    "format_yaml_text",
+    "formatted_text",
+    "parse_document",
+    "syntax_of",
+    "write_document",
+]
