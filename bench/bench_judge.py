@@ -14,6 +14,7 @@ Prints three figures:
     .venv/bin/python bench/bench_judge.py                 # all three (~2 minutes)
     .venv/bin/python bench/bench_judge.py --skip-throughput
     .venv/bin/python bench/bench_judge.py --latency 0.5 --fault-rate 0.04 --judgments 1200
+    .venv/bin/python bench/bench_judge.py --baseline --concurrency 32 --skip-overhead
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import anthropic
 import httpx2
 
 from checker.anthropic_judge import AnthropicJudge
+from checker.ratelimit import AdaptiveLimiter, Ticket
 from checker.transcript import Message, Role, TextPart, Transcript
 from checker.verdict import Outcome, Verdict
 from constitution.model import Constitution, Principle, Tier
@@ -105,6 +107,21 @@ async def grade_all(
     )
 
 
+class _Unpaced(AdaptiveLimiter):
+    """A plain semaphore: no pacing, nothing learned from headers."""
+
+    def release(self, ticket: Ticket, headers: Any, *, limited: bool) -> None:
+        self._in_flight -= 1
+        self._freed.set()
+
+
+def baseline_judge(base_url: str, concurrency: int) -> AnthropicJudge:
+    """For comparison: the SDK's own retries (2, honouring retry-after), no pacing."""
+    client = anthropic.AsyncAnthropic(api_key="bench", base_url=base_url, open_telemetry=False)
+    limiter = _Unpaced(max_concurrency=concurrency, initial_concurrency=concurrency)
+    return AnthropicJudge(client=client, limiter=limiter, max_attempts=1, max_rate_limited=0)
+
+
 async def throughput(args: argparse.Namespace) -> None:
     constitution = make_constitution()
     n_transcripts = max(1, args.judgments // PRINCIPLES)
@@ -115,9 +132,12 @@ async def throughput(args: argparse.Namespace) -> None:
         latency_s=args.latency, rpm=args.rpm, burst=args.burst, faults=faults, output_tokens=80
     )
     with FakeMessagesAPI(config) as api:
-        judge = AnthropicJudge(
-            api_key="bench", base_url=api.base_url, max_concurrency=args.concurrency
-        )
+        if args.baseline:
+            judge = baseline_judge(api.base_url, args.concurrency)
+        else:
+            judge = AnthropicJudge(
+                api_key="bench", base_url=api.base_url, max_concurrency=args.concurrency
+            )
         async with judge:
             started = time.monotonic()
             verdicts = await grade_all(judge, transcripts, constitution)
@@ -138,8 +158,8 @@ async def throughput(args: argparse.Namespace) -> None:
         f"max in flight {stats.max_in_flight}"
     )
     print(
-        f"throughput: {len(verdicts) / elapsed:.2f} judgments/s = "
-        f"{len(verdicts) / elapsed / limit_per_s:.3f} of the limit "
+        f"throughput: {(len(verdicts) - failed) / elapsed:.2f} successful judgments/s = "
+        f"{(len(verdicts) - failed) / elapsed / limit_per_s:.3f} of the limit "
         f"(accepted requests: {stats.ok / elapsed / limit_per_s:.3f} of the limit)"
     )
     print(
@@ -207,6 +227,11 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=1700, help="tokens per transcript")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--overhead-judgments", type=int, default=1000)
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="throughput with the SDK's own retries and no pacing, for comparison",
+    )
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-overhead", action="store_true")
     args = parser.parse_args()
