@@ -15,7 +15,7 @@ from typing import Any
 
 from checker.behaviour_diff import BehaviourDiff, PrincipleBehaviour, PrincipleStatus
 from constitution.diff import ChangeKind, ConstitutionDiff
-from constitution.worddiff import SpanOp, WordSpan
+from constitution.worddiff import SpanOp, WordSpan, condense
 
 DIFF_DOCUMENT_VERSION = 1
 
@@ -119,7 +119,7 @@ def _text_markdown(diff: ConstitutionDiff) -> str:
         lines += ["", f"#### {icon} `{pid}`", ""]
         for c in changes:
             if c.kind is ChangeKind.REWORDED:
-                lines.append(f"- **{c.field} reworded:** {markdown_words(c.words)}")
+                lines.append(f"- **{c.field} reworded:** {markdown_words(condense(c.words))}")
             elif c.kind is ChangeKind.VERSION_NOT_BUMPED:
                 lines.append(f"- :warning: **{_cell(c.summary)}**")
             else:

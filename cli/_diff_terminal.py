@@ -10,7 +10,7 @@ from rich.text import Text
 from checker.behaviour_diff import BehaviourDiff, PrincipleBehaviour
 from checker.diff_output import count_line, fmt_p, fmt_rate, unbumped, verdict_word
 from constitution.diff import Change, ChangeKind, ConstitutionDiff
-from constitution.worddiff import SpanOp, WordSpan
+from constitution.worddiff import SpanOp, WordSpan, condense
 
 _HEAD_STYLE = {
     ChangeKind.ADDED: ("+", "bold green"),
@@ -41,7 +41,7 @@ def _change_line(change: Change, markers: bool) -> Padding | Text:
     line = Text()
     if change.kind is ChangeKind.REWORDED:
         line.append(f"{change.field}: ", style="bold")
-        line.append_text(word_text(change.words, markers=markers))
+        line.append_text(word_text(condense(change.words), markers=markers))
     elif change.kind is ChangeKind.VERSION_NOT_BUMPED:
         line.append(f"! {change.summary}", style="bold red")
     else:

@@ -4,6 +4,7 @@
     constitution diff FILE                             # FILE at HEAD against the working tree
     constitution diff OLD NEW --transcripts PATH       # + behaviour diff through the store
     constitution diff CONSTITUTION --transcripts A --against B   # two transcript sets
+    constitution diff HEAD~1 spec.md --import          # a prose spec, imported at both
 
 Exit code 0 (1 with ``--fail-on-unbumped`` when a principle's content changed but its
 version did not), 2 for bad input.
@@ -40,8 +41,9 @@ from cli._app import app
 from cli._diff_terminal import print_behaviour_diff, print_text_diff
 from cli._output import emit
 from constitution.diff import ConstitutionDiff, diff_constitutions
+from constitution.importer import import_spec
 from constitution.model import Constitution
-from constitution.revisions import RevisionError, load_revision
+from constitution.revisions import RevisionError, load_revision, read_revision_text
 
 
 class DiffFormat(StrEnum):
@@ -66,20 +68,31 @@ def _path_of(spec: str) -> Path | None:
     return Path(path) if sep and path else None
 
 
-def load_pair(old: str, new: str | None) -> tuple[Constitution, Constitution]:
-    """Both revisions; with no ``new``, ``old`` at HEAD against the working tree."""
+def _import_revision(spec: str, *, default_path: Path | None = None) -> Constitution:
+    text, source = read_revision_text(spec, default_path=default_path)
+    result = import_spec(text, source=source)
+    if result.warnings:
+        print(f"{source}: imported with {len(result.warnings)} warning(s)", file=sys.stderr)
+    return result.constitution
+
+
+def load_pair(
+    old: str, new: str | None, *, prose: bool = False
+) -> tuple[Constitution, Constitution]:
+    """Both revisions; with no ``new``, ``old`` at HEAD against the working tree.
+
+    With ``prose`` both are prose Markdown specs, imported as ``constitution import`` does.
+    """
+    load = _import_revision if prose else load_revision
     if new is None:
         try:
-            at_head = load_revision("HEAD", default_path=Path(old))
+            at_head = load("HEAD", default_path=Path(old))
         except RevisionError as exc:
             raise RevisionError(
                 f"{old}: give a NEW revision too, or diff a file tracked by git ({exc})"
             ) from exc
-        return at_head, load_revision(old)
-    return (
-        load_revision(old, default_path=_path_of(new)),
-        load_revision(new, default_path=_path_of(old)),
-    )
+        return at_head, load(old)
+    return load(old, default_path=_path_of(new)), load(new, default_path=_path_of(old))
 
 
 def _read(paths: list[str]) -> list[Transcript]:
@@ -163,6 +176,12 @@ def diff(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the output to this file instead of stdout.")
     ] = None,
+    prose: Annotated[
+        bool,
+        typer.Option(
+            "--import", help="OLD and NEW are prose Markdown specs: import both, then diff."
+        ),
+    ] = False,
     fail_on_unbumped: Annotated[
         bool,
         typer.Option(help="Exit 1 when a principle's content changed but its version did not."),
@@ -184,7 +203,7 @@ def diff(
         "concurrency": concurrency,
     }
     if against:
-        rules = load_revision(old)
+        rules = _import_revision(old) if prose else load_revision(old)
         grader = _judge(judge, model)
         set_a, set_b = _read(transcripts or []), _read(against)
         shown = (set_a, set_b)
@@ -198,7 +217,7 @@ def diff(
                 )
             )
     else:
-        before, after = load_pair(old, new)
+        before, after = load_pair(old, new, prose=prose)
         text = diff_constitutions(before, after)
         if transcripts:
             grader = _judge(judge, model)

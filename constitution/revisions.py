@@ -108,6 +108,29 @@ def _git_directory_file(rev: str, top: Path, rel: Path) -> Path | None:
     return rel / root_file(f"{rev}:{rel.as_posix()}", listing, read)
 
 
+def _git_location(spec: str, rev: str, path: Path, default_path: Path | None) -> tuple[Path, Path]:
+    """The repository and ``path`` relative to its top; ``rev`` must exist.
+
+    The repository is the one holding ``path`` if it exists here, else the one holding
+    ``default_path`` (the other side of a diff), else the one around the working directory.
+    """
+    anchor = path if path.exists() or default_path is None else default_path
+    anchor = anchor if anchor.is_absolute() else Path.cwd() / anchor
+    while not anchor.exists() and anchor != anchor.parent:
+        anchor = anchor.parent
+    top = _git_toplevel(anchor if anchor.is_dir() else anchor.parent)
+    if top is None:
+        raise RevisionError(f"{spec}: not a file, and not inside a git repository")
+    if _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], top).returncode != 0:
+        raise RevisionError(f"{spec}: no such file or git revision '{rev}'")
+    if not (path.exists() or path.is_absolute()):
+        return top, path  # as git reads it: relative to the repository's top
+    try:
+        return top, path.absolute().relative_to(top)
+    except ValueError:
+        raise RevisionError(f"{spec}: {path} is outside the git repository at {top}") from None
+
+
 def load_revision(spec: str, *, default_path: Path | None = None) -> Constitution:
     """Load the constitution named by ``spec`` (a path, a directory or a git revision).
 
@@ -121,12 +144,19 @@ def load_revision(spec: str, *, default_path: Path | None = None) -> Constitutio
             path = _directory_file(path)
         return load_constitution(path, reader=read_text)
     rev, path = split
-    cwd = (default_path.parent if default_path is not None else Path.cwd()).absolute()
-    top = _git_toplevel(cwd if cwd.exists() else Path.cwd())
-    if top is None:
-        raise RevisionError(f"{spec}: not a file, and not inside a git repository")
-    if _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], top).returncode != 0:
-        raise RevisionError(f"{spec}: no such file or git revision '{rev}'")
-    rel = path.absolute().relative_to(top) if path.exists() or path.is_absolute() else path
+    top, rel = _git_location(spec, rev, path, default_path)
     rel = _git_directory_file(rev, top, rel) or rel
     return load_constitution(rel, reader=partial(_git_reader, rev, top))
+
+
+def read_revision_text(spec: str, *, default_path: Path | None = None) -> tuple[str, str]:
+    """The raw text of the one file ``spec`` names (a path or a git revision), and its name.
+
+    For files that are not constitutions yet, such as prose specs to import.
+    """
+    split = split_revision(spec, default_path)
+    if split is None:
+        return read_text(Path(spec)), spec
+    rev, path = split
+    top, rel = _git_location(spec, rev, path, default_path)
+    return _git_reader(rev, top, rel), f"{rev}:{rel.as_posix()}"

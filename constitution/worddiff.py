@@ -86,6 +86,30 @@ def side(spans: tuple[WordSpan, ...], which: SpanOp) -> str:
     return "".join(s.text for s in spans if s.op in (SpanOp.EQUAL, which))
 
 
+def condense(spans: tuple[WordSpan, ...], context: int = 8) -> tuple[WordSpan, ...]:
+    """``spans`` with long unchanged runs cut to ``context`` words around each change.
+
+    For display only (``…`` marks a cut); the full spans stay in the diff itself.
+    """
+    out: list[WordSpan] = []
+    last = len(spans) - 1
+    for i, span in enumerate(spans):
+        words = span.text.split(" ")
+        if span.op is not SpanOp.EQUAL or len(words) <= 2 * context + 1:
+            out.append(span)
+            continue
+        head = " ".join(words[:context])
+        tail = " ".join(words[-context:])
+        if i == 0:
+            text = "… " + tail
+        elif i == last:
+            text = head + " …"
+        else:
+            text = f"{head} … {tail}"
+        out.append(WordSpan(op=SpanOp.EQUAL, text=text))
+    return tuple(out)
+
+
 def token_set(text: str) -> frozenset[str]:
     """Lower-cased word set: the cheap prefilter before an exact similarity."""
     return frozenset(t.lower() for t in tokenize(text) if t[0].isalnum())
@@ -106,6 +130,7 @@ def similarity(old: str, new: str) -> float:
 __all__ = [
     "SpanOp",
     "WordSpan",
+    "condense",
     "jaccard",
     "normalise_space",
     "side",

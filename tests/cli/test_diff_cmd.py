@@ -197,3 +197,32 @@ def test_html_report(run_cli: RunCli, tmp_path: Path, marker_judge: list[MarkerJ
     assert page.lstrip().lower().startswith("<!doctype html")
     assert "teaching.guiding-questions" in page
     assert "<b>!exam</b>" not in page  # transcript text is escaped
+
+
+SPECS = REVISIONS.parent / "specs"
+
+
+def test_prose_specs_imported_at_two_git_revisions(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("constitution.importer")
+    if not (SPECS / "assistant-spec-v2.md").exists():
+        pytest.skip("prose spec fixtures not present")
+    _git(tmp_path, "init", "-q")
+    spec = tmp_path / "spec.md"
+    spec.write_text((SPECS / "assistant-spec.md").read_text())
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-qm", "v1")
+    spec.write_text((SPECS / "assistant-spec-v2.md").read_text())
+    _git(tmp_path, "commit", "-qam", "v2")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("diff", "HEAD~1", "spec.md", "--import", "--format", "json")
+    assert result.code == 0, result.err
+    changes = json.loads(result.out)["text"]["changes"]
+    kinds = sorted((c["kind"], c["principle_id"] or "") for c in changes)
+    assert ("renamed", "honesty.uncertainty") in kinds
+    assert ("retiered", "helpful.tool-scope") in kinds
+    assert len(kinds) == 10
+    terminal = run_cli("diff", str(SPECS / "assistant-spec.md"), "HEAD:spec.md", "--import")
+    assert terminal.code == 0, terminal.err
+    assert "harm themselves{+ or others+}" in terminal.out

@@ -263,3 +263,42 @@ def test_directory_with_two_constitutions_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "b.yaml").write_text(V2.read_text())
     with pytest.raises(RevisionError, match=r"expected one constitution file .* a\.yaml, b\.yaml"):
         load_revision(str(tmp_path))
+
+
+SPECS = FIXTURES / "specs"
+# fixtures/specs/CHANGES.md, one row per change; the retitle of helpful.direct also
+# flags version discipline (the title is part of what the judge sees; it stayed 1).
+SPEC_EXPECTED = {
+    (None, K.DOCUMENT_VERSION, None, "1.0.0", "2.0.0"),
+    ("safety.crisis", K.REWORDED, "statement", ...),
+    ("safety.crisis", K.VERSION_CHANGED, None, 1, 2),
+    ("honesty.uncertainty", K.RENAMED, None, "honesty.calibration", "honesty.uncertainty"),
+    ("honesty.identity", K.REMOVED, None, "No pretending to be human", None),
+    ("honesty.no-flattery", K.ADDED, None, None, "No flattery"),
+    (
+        "helpful.direct",
+        K.RETITLED,
+        None,
+        "Answers the question that was asked",
+        "Leads with the answer",
+    ),
+    ("helpful.direct", K.VERSION_NOT_BUMPED, None, 1, 1),
+    ("helpful.tool-scope", K.RETIERED, "raised", "helpfulness", "safety"),
+    ("helpful.tool-scope", K.VERSION_CHANGED, None, 1, 2),
+}
+
+
+def test_imported_prose_spec_pair() -> None:
+    importer = pytest.importorskip("constitution.importer")
+    names = ("assistant-spec.md", "assistant-spec-v2.md")
+    if not all((SPECS / n).exists() for n in names):
+        pytest.skip("prose spec fixtures not present")
+    old, new = (
+        importer.import_spec((SPECS / n).read_text(encoding="utf-8"), source=n).constitution
+        for n in names
+    )
+    diff = diff_constitutions(old, new)
+    assert _rows(diff) == SPEC_EXPECTED
+    crisis = next(c for c in diff.changes if c.kind is K.REWORDED)
+    inserted = [s.text for s in crisis.words if s.op is SpanOp.INSERT]
+    assert inserted == [" or others", ", keeps talking with them"]
