@@ -381,3 +381,37 @@ def test_other_fences_are_part_of_the_statement() -> None:
     p = parse_markdown(text, source="c.md").principle("a")
     assert p.statement == "Run this:\n\n```python\nprint(1)\n```\n"
     assert p.rationale == "Why."
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "MARKDOWN.md"
+
+
+def _doc_blocks() -> list[str]:
+    import re
+
+    text = DOCS.read_text(encoding="utf-8")
+    return re.findall(r"(?ms)^(`{4,5})markdown\n(.*?)^\1$", text)
+
+
+def test_docs_complete_example_parses() -> None:
+    _, example = _doc_blocks()[0]
+    doc = parse_markdown(example, source="MARKDOWN.md")
+    assert [p.id for p in doc.principles] == ["honesty.sources", "helpful.direct"]
+    sources = doc.principle("honesty.sources")
+    assert (sources.version, len(sources.examples), sources.tags) == (
+        2, 2, ("citations", "research"),
+    )  # fmt: skip
+    assert sources.examples[1].messages[1].content == (
+        "I don't know of one I can cite with confidence.\n"
+        "You could search a library database for recent reviews."
+    )
+
+
+def test_docs_example_block_parses() -> None:
+    _, block = _doc_blocks()[1]
+    doc = parse_markdown(FRONT + "## A {#a}\n\nText.\n\n" + block, source="MARKDOWN.md")
+    (example,) = doc.principle("a").examples
+    assert [m.content for m in example.messages] == [
+        "Fix this:\n```python\nprint('hi'\n```",
+        "A closing parenthesis is missing:\n\n```python\nprint('hi')\n```",
+    ]
