@@ -5,8 +5,8 @@
 Revision 2 rewords, re-tiers, moves, renames, removes and adds a few percent of the
 principles and edits examples, so every code path of the diff runs, including rename
 matching over the unmatched ids. ``--load`` also times loading both from YAML files.
-``--spec`` also times a prose-spec-sized pair: 80 long principles (~250 KB) written
-as Markdown, loaded and diffed.
+``--spec`` also imports a generated ~250 KB, ~80-heading prose spec (the generator of
+``bench/bench_import_spec.py``) at two revisions and diffs them.
 """
 
 from __future__ import annotations
@@ -116,69 +116,46 @@ def generate(n: int, seed: int = 7) -> tuple[Constitution, Constitution]:
     )
 
 
-def generate_spec(
-    n: int = 80, words: int = 450, seed: int = 11
-) -> tuple[Constitution, Constitution]:
-    """A prose-spec-sized pair: ``n`` principles of ``words`` words; a few reworded,
-    retitled (a new slug id), removed and added."""
-    rng = random.Random(seed)
-    sections = tuple(Section(id=f"part{i}", title=f"Part {i}") for i in range(8))
-
-    def prose(k: int) -> str:
-        sentences = [_sentence(rng, rng.randint(12, 25)) for _ in range(k // 18)]
-        return "\n\n".join(" ".join(sentences[i : i + 4]) for i in range(0, len(sentences), 4))
-
-    old = [
-        Principle(
-            id=f"part{i % 8}.topic-{i}",
-            title=f"Topic {i}",
-            statement=prose(words),
-            section=f"part{i % 8}",
-        )
-        for i in range(n)
-    ]
-    new: list[Principle] = []
-    for i, p in enumerate(old):
-        if i % 40 == 7:
-            continue
-        if i % 20 == 3:
-            new.append(p.model_copy(update={"id": p.id + "-renamed", "title": p.title + " (new)"}))
-        elif i % 8 == 5:
-            paragraphs = p.statement.split("\n\n")
-            paragraphs[0] = _sentence(rng, 20) + " " + paragraphs[0]
-            new.append(p.model_copy(update={"statement": "\n\n".join(paragraphs), "version": 2}))
-        else:
-            new.append(p)
-    new += [
-        Principle(id=f"part0.new-{i}", title=f"New {i}", statement=prose(words), section="part0")
-        for i in range(2)
-    ]
-    base = {"id": "spec", "title": "Spec", "sections": sections}
-    return (
-        Constitution(version="1.0.0", principles=tuple(old), **base),
-        Constitution(version="1.1.0", principles=tuple(new), **base),
-    )
+def _spec_revision(text: str) -> str:
+    """Revision 2 of a generated prose spec: an unanchored heading (a section) retitled,
+    one rule's anchor id renamed, two rules reworded, one removed, one added."""
+    lines = text.split("\n")
+    heads = [i for i, line in enumerate(lines) if line.startswith("### Rule ")]
+    first_unanchored = next(i for i in heads if "{#" not in lines[i])
+    lines[first_unanchored] = lines[first_unanchored].replace("### Rule", "### Renamed rule")
+    for target in ("{#rules.r1 ", "{#rules.r5 "):
+        at = next(i for i in heads if target in lines[i])
+        para = next(j for j in range(at + 1, len(lines)) if lines[j].strip())
+        lines[para] = "Always, and without exception: " + lines[para]
+    renamed = next(i for i in heads if "{#rules.r9 " in lines[i])
+    lines[renamed] = lines[renamed].replace("{#rules.r9 ", "{#rules.r9-renamed ")
+    gone = next(heads.index(i) for i in heads if "{#rules.r6 " in lines[i])
+    start, end = heads[gone], heads[gone + 1]
+    del lines[start:end]
+    lines += ["### A new rule {#rules.added}", "", "The assistant says which rule applied.", ""]
+    return "\n".join(lines)
 
 
 def bench_spec() -> None:
-    from constitution.markdown_render import render_markdown
+    """Import a generated ~250 KB, ~80-heading prose spec at two revisions and diff them."""
+    from bench_import_spec import generate as generate_prose
 
-    old, new = generate_spec()
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = [Path(tmp) / "spec-v1.md", Path(tmp) / "spec-v2.md"]
-        for path, doc in zip(paths, (old, new), strict=True):
-            path.write_text(render_markdown(doc), encoding="utf-8")
-        size = paths[0].stat().st_size
-        start = time.perf_counter()
-        loaded = [load_constitution(p) for p in paths]
-        load_s = time.perf_counter() - start
-        start = time.perf_counter()
-        diff = diff_constitutions(*loaded)
-        diff_s = time.perf_counter() - start
+    from constitution.importer import import_spec
+
+    v1 = generate_prose()
+    v2 = _spec_revision(v1)
+    start = time.perf_counter()
+    old = import_spec(v1, source="spec-v1.md").constitution
+    new = import_spec(v2, source="spec-v2.md").constitution
+    import_s = time.perf_counter() - start
+    start = time.perf_counter()
+    diff = diff_constitutions(old, new)
+    diff_s = time.perf_counter() - start
     counts = Counter(c.kind.value for c in diff.changes)
-    print(f"spec pair: {len(old.principles)} headings, {size / 1024:.0f} KB Markdown each")
+    headings = sum(1 for line in v1.split("\n") if line.startswith("#"))
+    print(f"prose spec: {headings} headings, {len(v1.encode()) / 1024:.0f} KB")
     print("spec changes: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
-    print(f"spec load both: {load_s:.3f} s; diff: {diff_s:.3f} s")
+    print(f"spec import both: {import_s:.3f} s; diff: {diff_s:.3f} s")
 
 
 def main() -> None:
@@ -186,7 +163,7 @@ def main() -> None:
     parser.add_argument("--principles", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--load", action="store_true", help="also time loading from YAML")
-    parser.add_argument("--spec", action="store_true", help="also time an 80-heading spec")
+    parser.add_argument("--spec", action="store_true", help="also time a prose spec pair")
     args = parser.parse_args()
     old, new = generate(args.principles)
     times = []
