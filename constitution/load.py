@@ -34,7 +34,7 @@ def parse_constitution(text: str, *, source: str, fragment: bool = False) -> Con
     if Path(source).suffix.lower() in MARKDOWN_SUFFIXES:
         from constitution.markdown_syntax import parse_markdown
 
-        return parse_markdown(text, source=source)
+        return parse_markdown(text, source=source, fragment=fragment)
     return parse_yaml(text, source=source, fragment=fragment)
 
 

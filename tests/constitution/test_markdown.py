@@ -415,3 +415,16 @@ def test_docs_example_block_parses() -> None:
         "Fix this:\n```python\nprint('hi'\n```",
         "A closing parenthesis is missing:\n\n```python\nprint('hi')\n```",
     ]
+
+
+def test_markdown_fragments_load_through_include(tmp_path: Path) -> None:
+    (tmp_path / "main.md").write_text(
+        "---\nid: main\ntitle: Main\nversion: 1.0.0\ninclude: [part.md]\n---\n\n"
+        "## A {#a}\n\nDo A.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "part.md").write_text(
+        "# Part {#part .section}\n\n## B {#part.b}\n\nDo B.\n", "utf-8"
+    )
+    doc = load_constitution(tmp_path / "main.md")
+    assert [(p.id, p.section) for p in doc.principles] == [("a", None), ("part.b", "part")]
