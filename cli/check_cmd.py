@@ -49,9 +49,15 @@ from checker.runner import (
 )
 from checker.store import Store, open_store
 from checker.transcript import Transcript
-from checker.transcripts import load_transcripts
+from checker.transcripts import (
+    TranscriptFormat,
+    TranscriptStream,
+    load_transcripts,
+    parse_mapping,
+)
 from cli._app import app
 from cli._output import emit
+from cli.transcripts_cmd import InputFormat, Mapping, SkipInvalid
 from constitution.load import load_constitution
 from constitution.model import Constitution
 
@@ -143,6 +149,9 @@ def check(
         str | None,
         typer.Option(help="Continue this run (an id or 'latest'): finished judgments are kept."),
     ] = None,
+    input_format: InputFormat = None,
+    mapping: Mapping = None,
+    skip_invalid: SkipInvalid = False,
 ) -> None:
     """Grade transcripts against a constitution's principles (cached, resumable).
 
@@ -153,11 +162,13 @@ def check(
     err = Console(stderr=True, highlight=False)
     err.print(f"judge: {name} ({reason})")
     grader = make_judge(name, model=model)
-    items = _read_transcripts(transcripts)
+    stream = _open_transcripts(transcripts, input_format, mapping, skip_invalid)
+    items = _read_transcripts(stream, transcripts)
     with open_store(db) as store:
         if dry_run:
             plan = asyncio.run(_plan(grader, rules, items, store, principle, samples, mode.value))
             emit(_describe_plan(plan, grader), out)
+            _report_skipped(err, stream)
             return
         options = {
             "principles": principle,
@@ -171,6 +182,7 @@ def check(
         emit(render_check_html(result, items, rules), out)
     else:
         emit(render(result, output_format.value), out)
+    _report_skipped(err, stream)
     if output_format is not FormatChoice.TABLE or out is not None:
         _print_summary(err, result)
     _exit_for(result, fail_on)
@@ -233,13 +245,26 @@ def report(
 # -- helpers -------------------------------------------------------------------------
 
 
-def _read_transcripts(paths: list[str]) -> Iterable[Transcript]:
+def _open_transcripts(
+    paths: list[str],
+    input_format: TranscriptFormat | None,
+    mapping: str | None,
+    skip_invalid: bool,
+) -> TranscriptStream:
+    try:
+        columns = parse_mapping(mapping) if mapping else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--map") from None
+    return load_transcripts(paths, format=input_format, mapping=columns, skip_invalid=skip_invalid)
+
+
+def _read_transcripts(stream: TranscriptStream, paths: list[str]) -> Iterable[Transcript]:
     """The transcripts: a list when there are few (so progress knows the total), else a
     stream that is read as the check goes, never held in memory whole."""
-    stream = load_transcripts(paths)
     head = list(islice(stream, PREFETCH))
     if not head:
-        raise CheckerError(f"no transcripts found in {', '.join(paths)}")
+        skipped = f" ({len(stream.skipped)} invalid records skipped)" if stream.skipped else ""
+        raise CheckerError(f"no transcripts found in {', '.join(paths)}{skipped}")
     return head if len(head) < PREFETCH else chain(head, stream)
 
 
@@ -335,6 +360,13 @@ def _run_with_progress(
             f"interrupted: every finished judgment is stored; re-run, or add --resume {which}"
         )
         raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+def _report_skipped(err: Console, stream: TranscriptStream) -> None:
+    for error in stream.skipped:
+        err.print(f"skipped: {error}", markup=False)
+    if stream.skipped:
+        err.print(f"skipped {len(stream.skipped)} invalid record(s)")
 
 
 def _print_summary(err: Console, result: RunResult) -> None:

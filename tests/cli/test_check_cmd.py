@@ -230,3 +230,17 @@ def test_progress_bar_renders_on_a_terminal(tmp_path: Path) -> None:
     assert result.totals.judgments == 6
     shown = buffer.getvalue()
     assert "6/6" in shown and "tok $0.0060" in shown
+
+
+def test_skip_invalid_reports_bad_records_and_goes_on(
+    work: Path, judges: _Judges, run_cli: RunCli
+) -> None:
+    good = make_transcript("ok", "Fine.").model_dump_json()
+    (work / "mixed.jsonl").write_text(f"{good}\n{{not json\n")
+    strict = run_cli("check", "rules.yaml", "mixed.jsonl")
+    assert strict.code == 2 and "mixed.jsonl:2" in strict.err
+    lenient = run_cli("check", "rules.yaml", "mixed.jsonl", "--skip-invalid")
+    assert lenient.code == 0, lenient.err
+    assert "skipped: mixed.jsonl:2" in lenient.err
+    assert "skipped 1 invalid record(s)" in lenient.err
+    assert judges.calls == 2
