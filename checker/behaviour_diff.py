@@ -98,8 +98,9 @@ class Noise(_Frozen):
     disagreements: int
 
     @property
-    def rate(self) -> float:
-        return self.disagreements / self.regradings if self.regradings else 0.0
+    def rate(self) -> float | None:
+        """None when no re-grading could be compared (e.g. every pair not applicable)."""
+        return self.disagreements / self.regradings if self.regradings else None
 
 
 class PrincipleBehaviour(_Frozen):
@@ -116,6 +117,8 @@ class PrincipleBehaviour(_Frozen):
     """Pairs graded complies or violates on both sides (the McNemar sample)."""
     to_violates: int = 0
     to_complies: int = 0
+    outcome_changes: int = 0
+    """Pairs whose outcome changed in any way (flips, and to or from not_applicable/error)."""
     flips: tuple[Flip, ...] = ()
     p_value: float | None = None
     """Two-sided exact McNemar p-value (Fisher's exact test for unpaired sets)."""
@@ -395,9 +398,11 @@ def _compare(
 ) -> PrincipleBehaviour:
     (b_pairs, b_verdicts), (a_pairs, a_verdicts) = before, after
     flips: list[Flip] = []
-    paired = 0
+    paired = changed = 0
     for b_id, a_id in pairs:
         b, a = b_pairs.get(b_id), a_pairs.get(a_id)
+        if b is not None and a is not None and b.outcome is not a.outcome:
+            changed += 1
         if b is None or a is None or b.outcome not in _GRADED or a.outcome not in _GRADED:
             continue
         paired += 1
@@ -439,6 +444,7 @@ def _compare(
         paired=paired,
         to_violates=to_v,
         to_complies=to_c,
+        outcome_changes=changed,
         flips=tuple(flips),
         p_value=p_value,
     )
@@ -449,7 +455,7 @@ def _with_noise(row: PrincipleBehaviour, noise: Noise | None) -> PrincipleBehavi
         return row
     update: dict[str, Any] = {"noise": noise}
     significant = row.p_value < ALPHA
-    if noise is not None:
+    if noise is not None and noise.rate is not None:
         flips = row.to_violates + row.to_complies
         noise_p = binomial_upper_tail(flips, row.paired, noise.rate)
         update["noise_p_value"] = noise_p

@@ -164,16 +164,17 @@ def _behaviour_markdown(diff: BehaviourDiff) -> str:
         f"{b.label} {b.calls}, {a.label} {a.calls} ({a.cache_hits} cache hits), "
         f"noise {diff.noise_calls} (K={diff.noise_samples}). Flips: {diff.flips}.",
         "",
-        "| Principle | Status | Violation rate | Paired | → violates | → complies "
+        "| Principle | Status | Violation rate | Changed | Paired | → violates | → complies "
         "| McNemar p | Noise rate | Beyond noise |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in diff.principles:
         name = f"`{row.principle_id}`" + (f" (was `{row.old_id}`)" if row.old_id else "")
         rate = f"{fmt_rate(row.before_violation_rate)} → {fmt_rate(row.after_violation_rate)}"
         noise = fmt_rate(row.noise.rate) if row.noise is not None else "-"
         lines.append(
-            f"| {name} | {row.status.value} | {rate} | {row.paired} | {row.to_violates} "
+            f"| {name} | {row.status.value} | {rate} | {row.outcome_changes} | {row.paired} "
+            f"| {row.to_violates} "
             f"| {row.to_complies} | {fmt_p(row.p_value)} | {noise} | {verdict_word(row)} |"
         )
     for row in diff.principles:

@@ -115,8 +115,10 @@ def print_behaviour_diff(console: Console, diff: BehaviourDiff) -> None:
         f"({a.cache_hits} cache hits), noise {diff.noise_calls} (K={diff.noise_samples})"
     )
     table = Table(box=None, pad_edge=False)
-    for column in ("principle", "status", "violation rate", "paired", "->violates"):
-        table.add_column(column, justify="right" if column in ("paired", "->violates") else "left")
+    for column in ("principle", "status", "violation rate"):
+        table.add_column(column)
+    for column in ("changed", "paired", "->violates"):
+        table.add_column(column, justify="right")
     for column in ("->complies", "McNemar p", "noise", "beyond noise"):
         table.add_column(column, justify="right")
     for row in diff.principles:
@@ -126,6 +128,7 @@ def print_behaviour_diff(console: Console, diff: BehaviourDiff) -> None:
             name,
             row.status.value,
             f"{fmt_rate(row.before_violation_rate)} -> {fmt_rate(row.after_violation_rate)}",
+            str(row.outcome_changes),
             str(row.paired),
             str(row.to_violates),
             str(row.to_complies),

@@ -96,6 +96,7 @@ def test_flips_are_reported_with_both_rationales(
     assert ghost.flips[0].after_rationale == "marker exam"
     assert (ghost.before_violation_rate, ghost.after_violation_rate) == (0.0, 1 / 6)
     assert (ghost.paired, ghost.to_violates, ghost.to_complies) == (6, 1, 0)
+    assert ghost.outcome_changes == 1
     assert ghost.p_value == 1.0 and ghost.beyond_noise is False
     statuses = {p.principle_id: p.status for p in diff.principles}
     assert statuses == {
@@ -234,3 +235,10 @@ def test_over_the_fake_messages_api(
     ghost = _row(diff, "integrity.no-ghostwriting")
     assert (ghost.before_violation_rate, ghost.after_violation_rate) == (1 / 3, 1 / 3)
     assert ghost.flips == ()
+
+
+def test_noise_rate_unknown_without_comparable_regradings() -> None:
+    from checker.behaviour_diff import Noise
+
+    assert Noise(regradings=0, disagreements=0).rate is None
+    assert Noise(regradings=4, disagreements=1).rate == 0.25

@@ -69,6 +69,7 @@ def _behaviour() -> BehaviourDiff:
                 after_violation_rate=1 / 3,
                 paired=3,
                 to_violates=1,
+                outcome_changes=1,
                 flips=(
                     Flip(
                         before_transcript="t1",
@@ -92,7 +93,7 @@ def test_behaviour_markdown_table_and_flips() -> None:
     md = render_diff_markdown(None, _behaviour())
     lines = md.splitlines()
     assert lines[0] == "## Behaviour diff: 3 transcripts, `d` 1.0.0 → 1.1.0"
-    assert "| `a.x` | changed | 0% → 33% | 3 | 1 | 0 | 1.000 | 0% | no |" in lines
+    assert "| `a.x` | changed | 0% → 33% | 1 | 3 | 1 | 0 | 1.000 | 0% | no |" in lines
     assert "| t1 | complies | violates | fine | quotes \\| pipes |" in lines
     assert "<details><summary><code>a.x</code>: 1 flip</summary>" in lines
 
