@@ -178,8 +178,11 @@ def check(
             "resume": resume,
         }
         result = _run_with_progress(err, grader, rules, items, store, options)
+        shown: Iterable[Transcript] | dict[str, Transcript] = items
+        if output_format is FormatChoice.HTML and not isinstance(items, list):
+            shown = stored_transcripts(store, result)  # a stream has been read already
     if output_format is FormatChoice.HTML:
-        emit(render_check_html(result, items, rules), out)
+        emit(render_check_html(result, shown, rules), out)
     else:
         emit(render(result, output_format.value), out)
     _report_skipped(err, stream)

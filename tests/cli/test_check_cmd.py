@@ -244,3 +244,12 @@ def test_skip_invalid_reports_bad_records_and_goes_on(
     assert "skipped: mixed.jsonl:2" in lenient.err
     assert "skipped 1 invalid record(s)" in lenient.err
     assert judges.calls == 2
+
+
+def test_html_of_a_streamed_check_reads_transcripts_back_from_the_store(
+    work: Path, judges: _Judges, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("cli.check_cmd.PREFETCH", 2)  # 3 transcripts: streamed
+    result = run_cli("check", "rules.yaml", "chats.jsonl", "--format", "html")
+    assert result.code == 0, result.err
+    assert all(f"question {i}" in result.out for i in range(3))
