@@ -242,3 +242,18 @@ def test_noise_rate_unknown_without_comparable_regradings() -> None:
 
     assert Noise(regradings=0, disagreements=0).rate is None
     assert Noise(regradings=4, disagreements=1).rate == 0.25
+
+
+def test_with_the_local_judge(store: Store, revisions: tuple[Constitution, Constitution]) -> None:
+    pytest.importorskip("checker.local")
+    from checker.judges import make_judge
+
+    old, new = revisions
+    diff = diff_behaviour(old, new, TRANSCRIPTS, make_judge("local"), store, samples=0)
+    assert diff.judge == "local"
+    assert (diff.before.calls, diff.after.calls, diff.after.cache_hits) == (42, 36, 6)
+    again = diff_behaviour(old, new, TRANSCRIPTS, make_judge("local"), store, samples=0)
+    assert again.calls == 0
+    assert again.model_dump(exclude={"before", "after"}) == diff.model_dump(
+        exclude={"before", "after"}
+    )
