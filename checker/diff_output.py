@@ -39,16 +39,31 @@ def render_diff_json(text: ConstitutionDiff | None, behaviour: BehaviourDiff | N
     return json.dumps(diff_document(text, behaviour), indent=2, ensure_ascii=False)
 
 
+COMMENT_LIMIT = 65_000
+"""GitHub rejects comments longer than 65,536 characters."""
+
+
 def render_diff_markdown(
-    text: ConstitutionDiff | None, behaviour: BehaviourDiff | None = None
+    text: ConstitutionDiff | None,
+    behaviour: BehaviourDiff | None = None,
+    *,
+    max_chars: int | None = COMMENT_LIMIT,
 ) -> str:
-    """Markdown ready to paste into a pull-request comment (GitHub flavoured)."""
+    """Markdown ready to paste into a pull-request comment (GitHub flavoured).
+
+    Longer than ``max_chars``, it is cut at a line end with a note saying so.
+    """
     parts: list[str] = []
     if text is not None:
         parts.append(_text_markdown(text))
     if behaviour is not None:
         parts.append(_behaviour_markdown(behaviour))
-    return "\n\n".join(parts).rstrip() + "\n"
+    out = "\n\n".join(parts).rstrip() + "\n"
+    if max_chars is None or len(out) <= max_chars:
+        return out
+    note = "\n_Truncated to fit a pull-request comment: `--format json` has every change._\n"
+    cut = out.rfind("\n", 0, max_chars - len(note))
+    return out[: max(cut, 0)] + "\n" + note
 
 
 # -- text diff ----------------------------------------------------------------------------
@@ -214,6 +229,7 @@ def _clip(text: str) -> str:
 
 
 __all__ = [
+    "COMMENT_LIMIT",
     "DIFF_DOCUMENT_VERSION",
     "count_line",
     "diff_document",

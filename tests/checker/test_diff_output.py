@@ -104,3 +104,16 @@ def test_json_document() -> None:
     row = data["behaviour"]["principles"][0]
     assert row["flips"][0]["after"] == "violates"
     assert row["noise"] == {"regradings": 6, "disagreements": 0}
+
+
+def test_markdown_is_cut_to_fit_a_comment() -> None:
+    old = _doc("1.0.0")
+    new = _doc(
+        "2.0.0",
+        *(Principle(id=f"a.p{i}", title=f"T{i}", statement="x " * 50) for i in range(200)),
+    )
+    full = render_diff_markdown(diff_constitutions(old, new), max_chars=None)
+    cut = render_diff_markdown(diff_constitutions(old, new), max_chars=2000)
+    assert len(full) > 2000 >= len(cut)
+    assert cut.endswith("`--format json` has every change._\n")
+    assert full.startswith(cut.split("\n_Truncated")[0].rstrip())
