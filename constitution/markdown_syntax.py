@@ -10,14 +10,11 @@ is a principle whose prose below is its statement, followed by fenced blocks
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ValidationError
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from pydantic import BaseModel
 
 from constitution._md_attrs import AttrError, Attrs, HeadingLine, parse_attr_items
 from constitution._md_blocks import (
@@ -26,110 +23,27 @@ from constitution._md_blocks import (
     normalize_text,
     prose_value,
     read_heading,
-    split_front_matter,
     strip_blank_edges,
     top_level_blocks,
 )
-from constitution._positions import path_position, to_plain
-from constitution.errors import ConstitutionLoadError, Diagnostic, Severity
+from constitution._md_support import Report, dates_to_text, front_matter_fields, load_yaml, under
+from constitution._positions import to_plain
+from constitution.errors import ConstitutionLoadError
 from constitution.markdown_render import render_markdown
 from constitution.model import (
     ChangelogEntry,
     Constitution,
     Example,
-    LintConfig,
     Principle,
     Role,
     Rubric,
     Section,
-    SourceLocation,
-    Tier,
 )
-from constitution.yaml_syntax import new_yaml
 
 PRINCIPLE_ATTRS = ("title", "version", "tier", "kind", "scope", "status", "overridable", "tags")
 SECTION_ATTRS = ("title",)
-FRONT_MATTER_KEYS = (
-    "constitution", "id", "title", "version", "description", "extends", "include",
-    "tiers", "lint", "metadata",
-)  # fmt: skip
 _ROLE_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*):(.*)$")
 _ROLES = {r.value for r in Role}
-
-Where = Callable[..., tuple[int, int]]
-"""Finds the (line, column) of a model path: ``where(loc, key=False)``."""
-
-
-class _Report:
-    """Collects diagnostics for one file."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.diagnostics: list[Diagnostic] = []
-
-    def error(self, line: int, column: int, message: str) -> None:
-        self.diagnostics.append(Diagnostic(self.file, line, column, Severity.ERROR, message))
-
-    def validate(self, model: type[BaseModel], data: Any, where: Where, what: str) -> Any:
-        """Validate ``data`` as ``model``; report each pydantic error where ``where`` says."""
-        try:
-            return model.model_validate(data)
-        except ValidationError as exc:
-            for err in exc.errors():
-                loc = tuple(err["loc"])
-                name = ".".join(str(p) for p in loc)
-                if err["type"] == "extra_forbidden":
-                    message = f"unknown key '{loc[-1]}' in {what}"
-                elif err["type"] == "missing":
-                    message = f"{what} is missing required key '{name}'"
-                else:
-                    message = f"{what}: {name}: {err['msg'].removeprefix('Value error, ')}"
-                key = err["type"] == "extra_forbidden"
-                self.error(*(where(loc, key=True) if key else where(loc)), message)
-            return None
-
-    def location(self, line: int, column: int = 1) -> SourceLocation:
-        return SourceLocation(file=self.file, line=line, column=column)
-
-
-def _dates_to_text(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _dates_to_text(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_dates_to_text(v) for v in value]
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-def _under(where: Where, *prefix: Any) -> Where:
-    """A position finder for paths below ``prefix``."""
-
-    def inner(loc: tuple[Any, ...], *, key: bool = False) -> tuple[int, int]:
-        return where((*prefix, *loc), key=key)
-
-    return inner
-
-
-def _load_yaml(report: _Report, text: str, first_line: int) -> tuple[Any, Where] | None:
-    """Load YAML whose first line is line ``first_line`` of the Markdown file."""
-    try:
-        tree = new_yaml().load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line, mark.column + 1) if mark else (0, 1)
-        report.error(first_line + line, col, f"invalid YAML: {exc.problem or exc.context}")
-        return None
-    except YAMLError as exc:
-        report.error(first_line, 1, f"invalid YAML: {exc}")
-        return None
-
-    def where(path: tuple[Any, ...], *, key: bool = False) -> tuple[int, int]:
-        line, col = path_position(tree, list(path), key=key) or (1, 1)
-        return first_line + line - 1, col
-
-    return tree, where
-
 
 # ---------------------------------------------------------------- scanning
 
@@ -155,7 +69,7 @@ class _Node:
     fences: list[_Fence] = field(default_factory=list)
 
 
-def _classify(report: _Report, heading: HeadingLine, line: int) -> Attrs | None:
+def _classify(report: Report, heading: HeadingLine, line: int) -> Attrs | None:
     """Check a heading's attributes; return them if the heading can become a node."""
     if heading.error is not None:
         report.error(line, heading.error.offset + 1, f"bad heading attributes: {heading.error}")
@@ -191,7 +105,7 @@ def _classify(report: _Report, heading: HeadingLine, line: int) -> Attrs | None:
     return attrs
 
 
-def _scan(report: _Report, lines: list[str], blocks: list[Block]) -> list[_Node]:
+def _scan(report: Report, lines: list[str], blocks: list[Block]) -> list[_Node]:
     """Group the top-level blocks under the section and principle headings."""
     nodes: list[_Node] = []
     sections: list[_Node] = []
@@ -271,7 +185,7 @@ def _fence_text(fence: _Fence) -> str:
     return content[:-1] if content.endswith("\n") else content
 
 
-def _turns(report: _Report, fence: _Fence) -> tuple[list[dict[str, Any]], list[int]]:
+def _turns(report: Report, fence: _Fence) -> tuple[list[dict[str, Any]], list[int]]:
     """Parse ``role: text`` turns; continuation lines are indented by two spaces."""
     messages: list[dict[str, Any]] = []
     turn_lines: list[int] = []
@@ -307,7 +221,7 @@ def _turns(report: _Report, fence: _Fence) -> tuple[list[dict[str, Any]], list[i
     return messages, turn_lines
 
 
-def _example(report: _Report, lines: list[str], fence: _Fence, owner: str) -> Example | None:
+def _example(report: Report, lines: list[str], fence: _Fence, owner: str) -> Example | None:
     line = fence.block.start + 1
     base = lines[fence.block.start].find(fence.rest) if fence.rest else 0
     try:
@@ -346,24 +260,24 @@ def _example(report: _Report, lines: list[str], fence: _Fence, owner: str) -> Ex
 
 
 def _yaml_model(
-    report: _Report, fence: _Fence, model: type[BaseModel], what: str, many: bool = False
+    report: Report, fence: _Fence, model: type[BaseModel], what: str, many: bool = False
 ) -> Any:
-    loaded = _load_yaml(report, _fence_text(fence) + "\n", fence.block.start + 2)
+    loaded = load_yaml(report, _fence_text(fence) + "\n", fence.block.start + 2)
     if loaded is None:
         return None
     tree, where = loaded
-    data = _dates_to_text(to_plain(tree))
+    data = dates_to_text(to_plain(tree))
     if not many:
         return report.validate(model, data, where, what)
     if not isinstance(data, list):
         report.error(*where(()), f"{what} must be a YAML list of entries")
         return None
-    out = [report.validate(model, item, _under(where, i), what) for i, item in enumerate(data)]
+    out = [report.validate(model, item, under(where, i), what) for i, item in enumerate(data)]
     return None if None in out else out
 
 
-def _metadata(report: _Report, fence: _Fence) -> dict[str, Any] | None:
-    loaded = _load_yaml(report, _fence_text(fence) + "\n", fence.block.start + 2)
+def _metadata(report: Report, fence: _Fence) -> dict[str, Any] | None:
+    loaded = load_yaml(report, _fence_text(fence) + "\n", fence.block.start + 2)
     if loaded is None:
         return None
     tree, where = loaded
@@ -374,7 +288,7 @@ def _metadata(report: _Report, fence: _Fence) -> dict[str, Any] | None:
 
 
 def _text_blocks(
-    report: _Report, lines: list[str], node: _Node, name: str
+    report: Report, lines: list[str], node: _Node, name: str
 ) -> tuple[str | None, int]:
     """The prose (or the fenced ``name`` block) of a node, and its first line."""
     start, end = node.prose
@@ -392,7 +306,7 @@ def _text_blocks(
 _SINGLE = ("statement", "description", "rubric", "rationale", "changelog", "metadata")
 
 
-def _check_fences(report: _Report, node: _Node, allowed: tuple[str, ...]) -> None:
+def _check_fences(report: Report, node: _Node, allowed: tuple[str, ...]) -> None:
     seen: set[str] = set()
     for fence in node.fences:
         line = fence.block.start + 1
@@ -406,7 +320,7 @@ def _check_fences(report: _Report, node: _Node, allowed: tuple[str, ...]) -> Non
         seen.add(fence.name)
 
 
-def _section(report: _Report, lines: list[str], node: _Node) -> Section | None:
+def _section(report: Report, lines: list[str], node: _Node) -> Section | None:
     _check_fences(report, node, ("description",))
     description, _ = _text_blocks(report, lines, node, "description")
     attrs = node.attrs
@@ -438,7 +352,7 @@ def split_tags(raw: str) -> list[str] | str:
     return [t.strip() for t in raw.split(",") if t.strip()]
 
 
-def _principle(report: _Report, lines: list[str], node: _Node) -> Principle | None:
+def _principle(report: Report, lines: list[str], node: _Node) -> Principle | None:
     allowed = ("statement", "rubric", "example", "rationale", "changelog", "metadata")
     _check_fences(report, node, allowed)
     attrs = node.attrs
@@ -488,70 +402,6 @@ def _principle(report: _Report, lines: list[str], node: _Node) -> Principle | No
 # ---------------------------------------------------------------- document
 
 
-def _front_matter(
-    report: _Report, lines: list[str], fragment: bool
-) -> tuple[dict[str, Any], Where, int]:
-    """Document fields from the front matter, a position finder, and the body's first line."""
-    try:
-        fm = split_front_matter(lines)
-    except ValueError as exc:
-        report.error(1, 1, str(exc))
-        raise ConstitutionLoadError(report.diagnostics) from None
-    nowhere: Where = lambda loc, key=False: (1, 1)  # noqa: E731
-    if fm is None:
-        if not fragment:
-            report.error(
-                1, 1, "missing front matter: start the file with '---', the document's "
-                "id, title and version in YAML, and '---'"
-            )  # fmt: skip
-        # Placeholder fields, so the missing front matter is reported once.
-        return {"id": "untitled", "title": "", "version": "0.0.0"}, nowhere, 0
-    loaded = _load_yaml(report, fm.text, fm.first_line)
-    if loaded is None:
-        return {"id": "untitled", "title": "", "version": "0.0.0"}, nowhere, fm.end
-    tree, where = loaded
-    if tree is None:
-        tree = {}
-    if not isinstance(tree, dict):
-        report.error(fm.first_line, 1, "front matter must be a YAML mapping of document fields")
-        return {}, nowhere, fm.end
-    allowed = ("constitution",) if fragment else FRONT_MATTER_KEYS
-    for key in tree:
-        if key not in allowed:
-            hint = (
-                ": sections and principles are headings in Markdown"
-                if key in ("sections", "principles")
-                else ""
-            )
-            line, col = path_position(tree, [key], key=True) or (1, 1)
-            report.error(
-                fm.first_line + line - 1, col, f"unknown key '{key}' in front matter{hint}"
-            )
-    if "constitution" in tree and tree["constitution"] != 1:
-        report.error(
-            *where(("constitution",)),
-            f"unsupported format version {tree['constitution']!r}: expected 1",
-        )
-    plain = ("id", "title", "version", "description", "extends", "include", "metadata")
-    head: dict[str, Any] = {k: to_plain(tree[k]) for k in plain if k in tree}
-    tiers_raw = tree.get("tiers") or []
-    if not isinstance(tiers_raw, list):
-        report.error(*where(("tiers",)), "'tiers' must be a list, highest priority first")
-        tiers_raw = []
-    tiers = []
-    for i, raw in enumerate(tiers_raw):
-        data = {"id": str(raw)} if isinstance(raw, str) else to_plain(raw)
-        if isinstance(data, dict):
-            data["source"] = report.location(*where(("tiers", i)))
-        tiers.append(report.validate(Tier, data, _under(where, "tiers", i), f"tier #{i + 1}"))
-    head["tiers"] = [t for t in tiers if t is not None]
-    if "lint" in tree:
-        lint_where = _under(where, "lint")
-        lint = report.validate(LintConfig, to_plain(tree["lint"]), lint_where, "lint settings")
-        head["lint"] = lint or LintConfig()
-    return head, where, fm.end
-
-
 def _canonical(
     sections: list[Section], principles: list[Principle]
 ) -> tuple[list[Section], list[Principle]]:
@@ -573,10 +423,10 @@ def parse_markdown(text: str, *, source: str, fragment: bool = False) -> Constit
     A *fragment* (a file named by another's ``include``) needs no front matter; it is
     returned inside a placeholder constitution, as :func:`parse_yaml` does.
     """
-    report = _Report(source)
+    report = Report(source)
     text = normalize_text(text)
     lines = text.split("\n")
-    head, where, body_start = _front_matter(report, lines, fragment)
+    head, where, body_start = front_matter_fields(report, lines, fragment)
     body = "\n" * body_start + "\n".join(lines[body_start:])
     sections: list[Section] = []
     principles: list[Principle] = []
