@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.error import YAMLError
 
 from constitution.errors import ConstitutionError, ConstitutionLoadError, Diagnostic, Severity
 from constitution.markdown_render import render_markdown
@@ -95,12 +96,22 @@ def _is_fragment_yaml(tree: Any) -> bool:
     return isinstance(tree, dict) and "id" not in tree
 
 
+def _round_trip_tree(text: str, source: str) -> Any:
+    """ruamel's round-trip tree of ``text``; YAML errors become diagnostics."""
+    try:
+        return new_yaml().load(text) if text.strip() else None
+    except YAMLError as exc:
+        parse_yaml(text, source=source)  # raises the usual diagnostics with line and column
+        message = f"invalid YAML: {exc}".split("\n", 1)[0]
+        raise ConstitutionLoadError([Diagnostic(source, 1, 1, Severity.ERROR, message)]) from None
+
+
 def format_yaml_text(text: str, *, source: str) -> str:
     """``text`` in canonical key order and indentation, with its comments kept.
 
     Raises :class:`ConstitutionLoadError` if the file does not validate.
     """
-    tree = new_yaml().load(text) if text.strip() else None
+    tree = _round_trip_tree(text, source)
     fragment = _is_fragment_yaml(tree)
     parse_yaml(text, source=source, fragment=fragment)  # validate first: never touch bad files
     assert isinstance(tree, CommentedMap)
@@ -134,7 +145,7 @@ def parse_document(text: str, *, source: str, syntax: Syntax) -> tuple[Constitut
     if syntax == "md":
         fragment = not text.lstrip("\ufeff").startswith("---")
         return parse_markdown(text, source=source, fragment=fragment), fragment
-    fragment = _is_fragment_yaml(new_yaml().load(text) if text.strip() else None)
+    fragment = _is_fragment_yaml(_round_trip_tree(text, source))
     return parse_yaml(text, source=source, fragment=fragment), fragment
 
 

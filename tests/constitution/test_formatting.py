@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from constitution.errors import ConstitutionLoadError
 from constitution.formatting import FormatError, format_file, format_yaml_text
@@ -163,3 +165,12 @@ def test_out_suffix_must_match_to(tmp_path: Path) -> None:
     path.write_text(MESSY, encoding="utf-8")
     with pytest.raises(FormatError, match=r"does not end in a \.md suffix"):
         format_file(path, to="md", out=tmp_path / "x.yaml")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=300) | st.sampled_from(["id: [", "a: 1\na: 2\n", "- x\n", "id: x\n\t- y"]))
+def test_garbage_yaml_gives_diagnostics_only(text: str) -> None:
+    try:
+        format_yaml_text(text, source="g.yaml")
+    except ConstitutionLoadError as exc:
+        assert exc.diagnostics

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from constitution.importer import SpecImportError, import_spec, slugify
 from constitution.markdown_syntax import parse_markdown, render_markdown
@@ -168,3 +170,21 @@ def test_no_headings_is_an_error() -> None:
 )
 def test_slugify(title: str, slug: str) -> None:
     assert slugify(title) == slug
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["# A", "## B {#b", "### C {#c kind=x}", "text", "```", "<!--", "-->",
+                         "- item", "> quote", "| a |", "---", "", "#### {#Ü}", "## {#}"]),
+        max_size=25,
+    ).map("\n".join)
+    | st.text(max_size=300)
+)  # fmt: skip
+def test_garbage_specs_import_or_fail_cleanly(text: str) -> None:
+    try:
+        result = import_spec(text, source="g.md")
+    except SpecImportError:
+        return
+    doc = result.constitution
+    assert parse_markdown(render_markdown(doc), source="g.md").model_dump() == doc.model_dump()
