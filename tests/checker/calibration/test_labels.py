@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from checker.calibration.labels import HumanLabel, LabelError, load_labels
+from checker.calibration.labels import HumanLabel, LabelError, load_labels, parse_labels
 from checker.errors import CheckerError
 from constitution.model import Label
 
@@ -148,3 +151,50 @@ def test_bad_labels(tmp_path: Path, name: str, text: str, message: str) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(LabelError, match=r"nope\.csv: cannot read: no such file$"):
         load_labels(tmp_path / "nope.csv")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from('{}[]",:\n\t ,abcpt1_-violatescomplin/'), max_size=200),
+    suffix=st.sampled_from([".jsonl", ".csv", ".tsv", ".txt"]),
+)
+def test_any_text_gives_labels_or_a_label_error(text: str, suffix: str) -> None:
+    try:
+        labels = parse_labels(text, source=f"fuzz{suffix}")
+    except LabelError as exc:
+        assert str(exc).startswith("fuzz")
+    else:
+        assert labels and all(x.line >= 1 for x in labels)
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 10**12),
+    st.floats(allow_nan=False),
+    st.text(max_size=12),
+    st.sampled_from(["complies", "violates", "n/a", "abcdef0123", "2"]),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    records=st.lists(
+        st.dictionaries(
+            st.sampled_from(
+                ["transcript_id", "principle", "label", "principle_version", "hash", "note"]
+            ),
+            _VALUES,
+        ),
+        max_size=4,
+    )
+)
+def test_any_json_records_give_labels_or_a_label_error(records: list[dict[str, object]]) -> None:
+    text = "".join(json.dumps(record) + "\n" for record in records)
+    try:
+        labels = parse_labels(text, source="fuzz.jsonl")
+    except LabelError as exc:
+        assert str(exc).startswith("fuzz.jsonl")
+    else:
+        assert len(labels) == len(records)
