@@ -92,7 +92,12 @@ def judge_rows(
 
 
 def cross_validate(
-    rows: list[Row], constitution: Constitution, folds: int, seed: int, balance: float
+    rows: list[Row],
+    constitution: Constitution,
+    folds: int,
+    seed: int,
+    balance: float,
+    features: str,
 ) -> dict[str, list[Verdict]]:
     prompts = sorted({row.prompt for row in rows})
     random.Random(seed).shuffle(prompts)
@@ -108,7 +113,7 @@ def cross_validate(
             for row in train
             for principle in constitution.principles
         ]
-        judge = LocalJudge.fit(pairs, balance=balance)
+        judge = LocalJudge.fit(pairs, balance=balance, features=features)
         for principle in constitution.principles:
             for i in test:
                 verdicts[principle.id][i] = judge.judge(rows[i].transcript, principle)
@@ -138,14 +143,16 @@ def report_cascade(truth: list[bool], verdicts: list[Verdict]) -> None:
     )
 
 
-def measure_speed(rows: list[Row], constitution: Constitution, balance: float) -> None:
+def measure_speed(
+    rows: list[Row], constitution: Constitution, balance: float, features: str
+) -> None:
     pairs = [
         LabelledPair(row.transcript, principle, row.labels[principle.id])
         for row in rows
         for principle in constitution.principles
     ]
     started = time.perf_counter()
-    fitted = LocalJudge.fit(pairs, balance=balance)
+    fitted = LocalJudge.fit(pairs, balance=balance, features=features)
     fit_s = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "local-judge.json"
@@ -173,7 +180,8 @@ def measure_speed(rows: list[Row], constitution: Constitution, balance: float) -
         f"model file {size_kb:.0f} KB"
     )
     print(f"cold start (new process: import + load fitted model), best of 3: {load_s:.2f} s")
-    for label, judge in (("fitted", fitted), ("examples only", LocalJudge())):
+    unfitted = LocalJudge(features=features)
+    for label, judge in (("fitted", fitted), ("examples only", unfitted)):
 
         async def run(judge: LocalJudge = judge) -> int:
             n = 0
@@ -197,17 +205,21 @@ def main() -> None:
     )
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--balance", type=float, default=1.0)
+    parser.add_argument("--balance", type=float, default=0.5, help="class balancing, 0..1")
+    parser.add_argument("--features", default="lexical", help="lexical or lexical+e5")
     parser.add_argument("--skip-cv", action="store_true", help="only the speed figures")
     args = parser.parse_args()
     if not args.corpus.is_dir():
         sys.exit(f"XSTest corpus not found at {args.corpus}")
     constitution = load_constitution(PRINCIPLES)
     rows = read_xstest(args.corpus)
-    print(f"XSTest: {len(rows)} responses; principles from {PRINCIPLES.relative_to(ROOT)}")
+    print(
+        f"XSTest: {len(rows)} responses; principles from {PRINCIPLES.relative_to(ROOT)}; "
+        f"features {args.features}, balance {args.balance}, {args.folds} folds, seed {args.seed}"
+    )
     if not args.skip_cv:
-        zero_shot = LocalJudge()
-        cv = cross_validate(rows, constitution, args.folds, args.seed, args.balance)
+        zero_shot = LocalJudge(features=args.features)
+        cv = cross_validate(rows, constitution, args.folds, args.seed, args.balance, args.features)
         for principle in constitution.principles:
             truth = [row.labels[principle.id] is Label.VIOLATES for row in rows]
             print(f"\n{principle.id}: {sum(truth)} violations of {len(truth)}")
@@ -228,7 +240,7 @@ def main() -> None:
             )
             report_principle(f"fitted, {args.folds}-fold CV by prompt", truth, cv[principle.id])
             report_cascade(truth, cv[principle.id])
-    measure_speed(rows, constitution, args.balance)
+    measure_speed(rows, constitution, args.balance, args.features)
 
 
 if __name__ == "__main__":

@@ -13,9 +13,14 @@ import itertools
 import math
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from checker.local._embed import E5_DIM, gated_embedding
 from checker.transcript import Role, Transcript
+
+Embedder = Callable[[str], list[float]]
+"""Maps a request text to a fixed-size vector (see :mod:`checker.local._embed`)."""
 
 HASH_BITS = 12
 """Each hashed namespace (request words, reply-opening words) has ``2**HASH_BITS`` slots."""
@@ -221,12 +226,13 @@ def refusal_score(features: dict[str, float]) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def vectorise(exchange: Exchange) -> dict[int, float]:
+def vectorise(exchange: Exchange, embed: Embedder | None = None) -> dict[int, float]:
     """The sparse feature vector (index -> value) of one exchange.
 
     Request n-grams appear twice, scaled by how much the reply declined and by how
     much it went along: a linear model can then learn "this kind of request, answered"
-    (or "declined") rather than the request's topic alone.
+    (or "declined") rather than the request's topic alone. With ``embed``, the
+    request's embedding follows, gated the same way.
     """
     features = structure_features(exchange.reply)
     vector = {index: value for index, value in enumerate(features.values()) if value}
@@ -239,7 +245,14 @@ def vectorise(exchange: Exchange) -> dict[int, float]:
             vector[N_DENSE + (1 << HASH_BITS) + slot] = value * (1.0 - refused)
     opening = words(exchange.reply[:OPENING_CHARS])
     vector.update(_ngram_slots(opening, N_DENSE + 2 * (1 << HASH_BITS)))
+    if embed is not None and exchange.request:
+        vector.update(gated_embedding(embed(exchange.request), refused, N_FEATURES))
     return vector
+
+
+def n_features(embed: Embedder | None) -> int:
+    """The width of :func:`vectorise`'s vectors with or without request embeddings."""
+    return N_FEATURES + (2 * E5_DIM if embed is not None else 0)
 
 
 def refusal_cues(reply: str) -> list[tuple[str, str]]:

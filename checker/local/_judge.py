@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from checker.errors import JudgeConfigError
+from checker.local._embed import RequestEmbedder
 from checker.local._features import (
     HASH_BITS,
-    N_FEATURES,
+    Embedder,
     Exchange,
     exchange_of,
+    n_features,
     refusal_cues,
     refusal_score,
     structure_features,
@@ -29,6 +31,9 @@ from constitution.model import Constitution, Label, Principle, Scope
 
 METHOD = "lexical-1"
 """Version of the features and model: part of every verdict's ``prompt_version``."""
+
+FEATURES = ("lexical", "lexical+e5")
+"""Feature sets: ``lexical`` (base install) or ``lexical+e5`` (extra ``local-embed``)."""
 
 FILE_FORMAT = "constitution.local-judge"
 FILE_VERSION = 1
@@ -115,12 +120,16 @@ def example_exchanges(principle: Principle) -> list[tuple[Exchange, Label]]:
 
 
 def _fit_rows(
-    rows: list[tuple[Exchange, Label, float]], *, l2: float, balance: float
+    rows: list[tuple[Exchange, Label, float]],
+    *,
+    l2: float,
+    balance: float,
+    embed: Embedder | None,
 ) -> SoftmaxModel:
     return fit_softmax(
-        [vectorise(exchange) for exchange, _, _ in rows],
+        [vectorise(exchange, embed) for exchange, _, _ in rows],
         [label.value for _, label, _ in rows],
-        N_FEATURES,
+        n_features(embed),
         sample_weight=[weight for _, _, weight in rows],
         l2=l2,
         balance=balance,
@@ -133,6 +142,7 @@ def fit_principle(
     *,
     l2: float = 1e-3,
     balance: float = 0.5,
+    embed: Embedder | None = None,
 ) -> PrincipleModel:
     """Fit one principle's model on its own examples plus labelled exchanges.
 
@@ -141,7 +151,7 @@ def fit_principle(
     rows = [(ex, label, EXAMPLE_WEIGHT) for ex, label in example_exchanges(principle)]
     n_examples = len(rows)
     rows.extend(pairs)
-    model = _fit_rows(rows, l2=l2, balance=balance)
+    model = _fit_rows(rows, l2=l2, balance=balance, embed=embed)
     return PrincipleModel(
         principle_id=principle.id,
         principle_hash=principle.content_hash(),
@@ -165,22 +175,35 @@ class LocalJudge:
     """
 
     name = "local"
-    prompt_version = METHOD
 
     def __init__(
-        self, models: Mapping[str, PrincipleModel] | None = None, *, model: str | None = None
+        self,
+        models: Mapping[str, PrincipleModel] | None = None,
+        *,
+        model: str | None = None,
+        features: str = "lexical",
     ) -> None:
-        """``model``, when given, is the path of a fitted model file (see :meth:`save`)."""
-        if model is not None and model != METHOD:
+        """``model``, when given, is the path of a fitted model file (see :meth:`save`), or
+        a method name (``lexical-1``, ``lexical-1+e5``); ``features`` is one of
+        :data:`FEATURES` (a model file or method name sets its own)."""
+        if model == f"{METHOD}+e5":
+            features = "lexical+e5"
+        elif model is not None and model != METHOD:
             if models is not None:
                 raise JudgeConfigError("give the local judge models or a model file, not both")
-            models = LocalJudge.load(Path(model)).models
+            loaded = LocalJudge.load(Path(model))
+            models, features = loaded.models, loaded.features
+        if features not in FEATURES:
+            raise JudgeConfigError(f"unknown local judge features {features!r}: use {FEATURES}")
+        self.features: str = features
+        self._embed: Embedder | None = RequestEmbedder() if features == "lexical+e5" else None
+        self.prompt_version = METHOD if self._embed is None else f"{METHOD}+e5"
         self.models: dict[str, PrincipleModel] = dict(models or {})
         self._from_examples: dict[str, PrincipleModel | str] = {}
         digest = hashlib.sha256(
             json.dumps(self._models_json(), sort_keys=True).encode()
         ).hexdigest()
-        self.model = f"{METHOD}+{digest[:12]}" if self.models else METHOD
+        self.model = f"{self.prompt_version}+{digest[:12]}" if self.models else self.prompt_version
 
     # -- fitting and files ------------------------------------------------------------
 
@@ -191,9 +214,11 @@ class LocalJudge:
         *,
         l2: float = 1e-3,
         balance: float = 0.5,
+        features: str = "lexical",
         report: FitReport | None = None,
     ) -> LocalJudge:
         """A judge fitted on (transcript, principle, label) triples, one model per principle."""
+        unfitted = cls(features=features)
         grouped: dict[str, tuple[Principle, list[tuple[Exchange, Label, float]]]] = {}
         for pair in pairs:
             principle, rows = grouped.setdefault(pair.principle.id, (pair.principle, []))
@@ -203,7 +228,9 @@ class LocalJudge:
         models: dict[str, PrincipleModel] = {}
         for principle_id, (principle, rows) in grouped.items():
             try:
-                models[principle_id] = fit_principle(principle, rows, l2=l2, balance=balance)
+                models[principle_id] = fit_principle(
+                    principle, rows, l2=l2, balance=balance, embed=unfitted._embed
+                )
             except ValueError:
                 if report is not None:
                     labels = sorted({label.value for _, label, _ in rows})
@@ -211,7 +238,7 @@ class LocalJudge:
                 continue
             if report is not None:
                 report.fitted[principle_id] = models[principle_id].label_counts
-        return cls(models)
+        return cls(models, features=features)
 
     def _models_json(self) -> dict[str, Any]:
         return {pid: m.to_json() for pid, m in sorted(self.models.items())}
@@ -222,6 +249,7 @@ class LocalJudge:
             "format": FILE_FORMAT,
             "version": FILE_VERSION,
             "method": METHOD,
+            "features": self.features,
             "hash_bits": HASH_BITS,
             "principles": self._models_json(),
         }
@@ -245,7 +273,7 @@ class LocalJudge:
             models = {pid: PrincipleModel.from_json(m) for pid, m in data["principles"].items()}
         except (KeyError, TypeError, ValueError) as exc:
             raise JudgeConfigError(f"{path}: malformed local judge model: {exc}") from exc
-        return cls(models)
+        return cls(models, features=str(data.get("features", "lexical")))
 
     # -- judging ----------------------------------------------------------------------
 
@@ -256,7 +284,7 @@ class LocalJudge:
         key = principle.content_hash()
         if key not in self._from_examples:
             try:
-                self._from_examples[key] = fit_principle(principle)
+                self._from_examples[key] = fit_principle(principle, embed=self._embed)
             except ValueError:
                 labels = sorted({e.label.value for e in principle.examples})
                 self._from_examples[key] = (
@@ -311,7 +339,7 @@ class LocalJudge:
         return verdict.model_copy(update={**base, "latency_s": time.perf_counter() - started})
 
     def _score(self, exchange: Exchange, principle: Principle, fitted: PrincipleModel) -> Verdict:
-        probs = fitted.model.probabilities(vectorise(exchange))
+        probs = fitted.model.probabilities(vectorise(exchange, self._embed))
         ranked = sorted(probs.items(), key=lambda kv: kv[1], reverse=True)
         top, p_top = ranked[0]
         margin = p_top - (ranked[1][1] if len(ranked) > 1 else 0.0)
@@ -338,7 +366,7 @@ class LocalJudge:
             confidence *= 0.5
         unsure = " Unsure: a stronger judge should confirm." if confidence < UNSURE_BELOW else ""
         rationale = (
-            f"Local judge ({METHOD}, fitted on {basis}): {reads}; "
+            f"Local judge ({self.prompt_version}, fitted on {basis}): {reads}; "
             f"P(violates)={p_violates:.2f}.{stale}{unsure}"
         )
         evidence = (
