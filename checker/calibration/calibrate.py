@@ -165,9 +165,21 @@ async def acalibrate(
             pairs[(pair.transcript_id, pair.principle_id)] = pair
         for verdict in result.verdicts:
             verdicts.setdefault((verdict.transcript_id, verdict.principle_id), []).append(verdict)
-    report = _report(constitution, judge, samples, runs, labels, bound.current, pairs, verdicts)
-    stale = tuple(_ref(s.label, s.reason) for s in bound.stale)
-    return report.model_copy(update={"stale": stale, "unmatched": tuple(unmatched)})
+    report = _report(constitution, bound.current, pairs, verdicts)
+    return CalibrationReport(
+        constitution_id=constitution.id,
+        constitution_version=constitution.version,
+        judge=judge.name,
+        model=judge.model,
+        prompt_version=judge.prompt_version,
+        samples=samples,
+        runs=tuple(runs),
+        labels=len(labels),
+        compared=len(bound.current),
+        stale=tuple(_ref(s.label, s.reason) for s in bound.stale),
+        unmatched=tuple(unmatched),
+        **report,
+    )
 
 
 def _offset(progress: ProgressCallback, done: int, total: int) -> ProgressCallback:
@@ -233,14 +245,11 @@ def _representative(outcome: Outcome, samples: Sequence[Verdict]) -> Verdict | N
 
 def _report(
     constitution: Constitution,
-    judge: Judge,
-    samples: int,
-    runs: list[int],
-    labels: Sequence[HumanLabel],
     current: Sequence[StampedLabel],
     pairs: dict[tuple[str, str], PairResult],
     verdicts: dict[tuple[str, str], list[Verdict]],
-) -> CalibrationReport:
+) -> dict[str, Any]:
+    """The comparison fields of the report: figures, matrices, disagreements."""
     matrices: dict[str, ConfusionMatrix] = {}
     disagreements: list[Disagreement] = []
     unstable = 0
@@ -272,25 +281,14 @@ def _report(
                 confusion=matrix.counts,
             )
         )
-    return CalibrationReport(
-        constitution_id=constitution.id,
-        constitution_version=constitution.version,
-        judge=judge.name,
-        model=judge.model,
-        prompt_version=judge.prompt_version,
-        samples=samples,
-        runs=tuple(runs),
-        labels=len(labels),
-        compared=len(current),
-        unstable=unstable,
-        principles=tuple(per_principle),
-        overall=compute_metrics(overall),
-        overall_applicable=compute_metrics(overall.applicable()),
-        overall_confusion=overall.counts,
-        disagreements=tuple(disagreements),
-        stale=(),
-        unmatched=(),
-    )
+    return {
+        "unstable": unstable,
+        "principles": tuple(per_principle),
+        "overall": compute_metrics(overall),
+        "overall_applicable": compute_metrics(overall.applicable()),
+        "overall_confusion": overall.counts,
+        "disagreements": tuple(disagreements),
+    }
 
 
 def _disagreement(label: HumanLabel, pair: PairResult, samples: Sequence[Verdict]) -> Disagreement:
