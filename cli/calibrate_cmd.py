@@ -1,8 +1,9 @@
 """``constitution calibrate`` and ``selftest``: measure the judge against human labels.
 
-Exit codes: ``calibrate`` 0 when it ran; ``selftest`` 0 when every example was
-judged as labelled, 1 when a principle's example was misjudged (or, with
-``--require-examples``, a principle has none); 2 for bad input.
+Exit codes: ``calibrate`` 0 when it ran, 1 when a figure is below a ``--fail-under``
+threshold; ``selftest`` 0 when every example was judged as labelled, 1 when a
+principle's example was misjudged (or, with ``--require-examples``, a principle has
+none the judge could grade); 2 for bad input.
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ from checker.calibration import (
     calibration_json,
     calibration_markdown,
     load_labels,
+    parse_thresholds,
     selftest_json,
     selftest_markdown,
+    shortfalls,
 )
 from checker.calibration.metrics import Metrics
 from checker.calibration.render import (
@@ -125,6 +128,14 @@ def calibrate(
             " made for an earlier revision again.",
         ),
     ] = False,
+    fail_under: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-under",
+            help="Exit 1 when a principle's or the overall figure is below this, e.g."
+            " kappa=0.6 (repeatable; accuracy, precision, recall, f1, kappa).",
+        ),
+    ] = None,
     db: DbOption = None,
     output_format: FormatOption = ReportFormat.TABLE,
     out: OutOption = None,
@@ -134,6 +145,7 @@ def calibrate(
     Only labelled pairs are graded, through the results store (nothing is paid twice).
     Labels made for an earlier revision of their principle are reported and left out.
     """
+    thresholds = parse_thresholds(fail_under or [])
     rules = load_constitution(constitution)
     human = load_labels(labels)
     try:
@@ -176,6 +188,11 @@ def calibrate(
         emit(calibration_markdown(report), out)
     else:
         _print_calibration(report, out)
+    below = shortfalls(report, thresholds)
+    for line in below:
+        Console(stderr=True, highlight=False).print(f"below threshold: {line}")
+    if below:
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command()

@@ -16,6 +16,8 @@ from checker.calibration.calibrate import (
     PrincipleCalibration,
     acalibrate,
     calibrate,
+    parse_thresholds,
+    shortfalls,
 )
 from checker.calibration.labels import HumanLabel, LabelError, load_labels, parse_labels
 from checker.calibration.metrics import (
@@ -77,7 +79,9 @@ __all__ = [
     "example_transcript",
     "load_labels",
     "parse_labels",
+    "parse_thresholds",
     "selftest",
     "selftest_json",
     "selftest_markdown",
+    "shortfalls",
 ]

@@ -308,3 +308,43 @@ def _disagreement(label: HumanLabel, pair: PairResult, samples: Sequence[Verdict
         evidence=tuple(e.quote for e in verdict.evidence) if verdict is not None else (),
         label_source=label.where,
     )
+
+
+GATED_METRICS: tuple[str, ...] = ("accuracy", "precision", "recall", "f1", "kappa")
+
+
+def parse_thresholds(specs: Sequence[str]) -> dict[str, float]:
+    """``["kappa=0.6", "recall=0.8"]`` as ``{"kappa": 0.6, "recall": 0.8}``."""
+    thresholds: dict[str, float] = {}
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        name = name.strip().lower()
+        if not sep or name not in GATED_METRICS:
+            raise CheckerError(
+                f"bad threshold {spec!r}: expected METRIC=VALUE with METRIC one of"
+                f" {', '.join(GATED_METRICS)}"
+            )
+        try:
+            thresholds[name] = float(value)
+        except ValueError:
+            raise CheckerError(
+                f"bad threshold {spec!r}: {value.strip()!r} is not a number"
+            ) from None
+    return thresholds
+
+
+def shortfalls(report: CalibrationReport, thresholds: dict[str, float]) -> list[str]:
+    """Each principle's (and the overall) figure below its threshold, as a sentence.
+
+    An undefined figure (``None``: e.g. recall when no label says ``violates``)
+    is not a shortfall: there is nothing to measure it on.
+    """
+    found: list[str] = []
+    scopes = [(p.principle_id, p.metrics) for p in report.principles]
+    scopes.append(("all principles", report.overall))
+    for name, metrics in scopes:
+        for metric, floor in thresholds.items():
+            value = getattr(metrics, metric)
+            if value is not None and value < floor - 1e-9:  # not failed by rounding
+                found.append(f"{name}: {metric} {value:.3f} is below {floor:g}")
+    return found

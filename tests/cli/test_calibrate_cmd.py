@@ -271,3 +271,26 @@ def test_calibrate_xstest_with_the_local_judge(
         "selftest", str(fixtures_dir / "xstest" / "constitution.yaml"), "--judge", "local"
     )
     assert selftest.code == 0, selftest.out
+
+
+def test_calibrate_fail_under(work: Path, judges: _Judges, run_cli: RunCli) -> None:
+    args = ("calibrate", "rules.yaml", "chats.jsonl", "--labels", "labels.csv")
+    # p.one: accuracy 2/3, recall 1/2, kappa 0.4; p.two: recall undefined; all: accuracy 3/4,
+    # recall 1/2 (TP 1, FN 1)
+    ok = run_cli(*args, "--fail-under", "accuracy=0.6", "--fail-under", "kappa=0.4")
+    assert ok.code == 0, ok.err
+    low = run_cli(*args, "--fail-under", "recall=0.75", "--fail-under", "Accuracy=0.7")
+    assert low.code == 1
+    assert low.err.splitlines()[1:] == [
+        "below threshold: p.one: recall 0.500 is below 0.75",
+        "below threshold: p.one: accuracy 0.667 is below 0.7",
+        "below threshold: all principles: recall 0.500 is below 0.75",
+    ]
+    bad = run_cli(*args, "--fail-under", "speed=1")
+    assert bad.code == 2
+    assert bad.err.splitlines()[-1] == (
+        "error: bad threshold 'speed=1': expected METRIC=VALUE with METRIC one of"
+        " accuracy, precision, recall, f1, kappa"
+    )
+    nan = run_cli(*args, "--fail-under", "kappa=high")
+    assert nan.err.splitlines()[-1] == "error: bad threshold 'kappa=high': 'high' is not a number"
