@@ -1,9 +1,10 @@
 """Principle-aware diffs between two revisions of a constitution.
 
 :func:`diff_constitutions` pairs principles by id, then pairs the remaining removed
-and added ones by content similarity (renames), and lists every change as a
-:class:`Change` of one :class:`ChangeKind`. The JSON form of :class:`ConstitutionDiff`
-is versioned by :data:`DIFF_SCHEMA_VERSION` and documented in ``docs/DIFF.md``.
+and added ones by content similarity (renames), and sections by their members;
+it lists every change as a :class:`Change` of one :class:`ChangeKind`. The JSON
+form of :class:`ConstitutionDiff` is versioned by :data:`DIFF_SCHEMA_VERSION` and
+documented in ``docs/DIFF.md``.
 
 Whitespace is never significant: the same prose wrapped differently (or read from
 Markdown rather than YAML) is not a rewording.
@@ -12,155 +13,35 @@ Markdown rather than YAML) is not a rewording.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
-from difflib import SequenceMatcher
-from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
-
-from constitution.model import Constitution, Example, Principle, Rubric
-from constitution.worddiff import WordSpan, jaccard, normalise_space, tokenize, word_diff
-
-DIFF_SCHEMA_VERSION = 1
-
-RENAME_THRESHOLD = 0.6
-"""Minimum similarity (difflib ratio over the words of title and statement) for a rename."""
-_PREFILTER = 0.3
-"""Minimum word-set Jaccard before the exact similarity is computed."""
-
-
-class ChangeKind(StrEnum):
-    """What changed. Document-level kinds have no ``principle_id``."""
-
-    DOCUMENT_VERSION = "document_version"
-    DOCUMENT_TITLE = "document_title"
-    DOCUMENT_DESCRIPTION = "document_description"
-    EXTENDS = "extends"
-    TIER_ADDED = "tier_added"
-    TIER_REMOVED = "tier_removed"
-    TIERS_REORDERED = "tiers_reordered"
-    SECTION_ADDED = "section_added"
-    SECTION_REMOVED = "section_removed"
-    SECTION_RETITLED = "section_retitled"
-    ADDED = "added"
-    REMOVED = "removed"
-    RENAMED = "renamed"
-    RETITLED = "retitled"
-    REWORDED = "reworded"
-    RETIERED = "retiered"
-    REPRIORITISED = "reprioritised"
-    KIND = "kind_changed"
-    SCOPE = "scope_changed"
-    STATUS = "status_changed"
-    MOVED = "moved"
-    EXAMPLE_REMOVED = "example_removed"
-    EXAMPLE_ADDED = "example_added"
-    FIELD_CHANGED = "field_changed"
-    VERSION_CHANGED = "version_changed"
-    VERSION_NOT_BUMPED = "version_not_bumped"
-
-
-DOCUMENT_KINDS = frozenset(
-    {
-        ChangeKind.DOCUMENT_VERSION,
-        ChangeKind.DOCUMENT_TITLE,
-        ChangeKind.DOCUMENT_DESCRIPTION,
-        ChangeKind.EXTENDS,
-        ChangeKind.TIER_ADDED,
-        ChangeKind.TIER_REMOVED,
-        ChangeKind.TIERS_REORDERED,
-        ChangeKind.SECTION_ADDED,
-        ChangeKind.SECTION_REMOVED,
-        ChangeKind.SECTION_RETITLED,
-    }
+from constitution._diff_match import RENAME_THRESHOLD, match_renames, match_section_renames
+from constitution._diff_model import (
+    DIFF_SCHEMA_VERSION,
+    DOCUMENT_KINDS,
+    Change,
+    ChangeKind,
+    ConstitutionDiff,
+    DocumentRef,
+    Value,
 )
-
-Value = str | int | float | bool | tuple[str, ...] | None
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Change(_Frozen):
-    """One change. ``principle_id`` is the id in the new revision (the old one if removed)."""
-
-    kind: ChangeKind
-    principle_id: str | None = None
-    old_id: str | None = None
-    """For ``renamed``: the id in the old revision."""
-    field: str | None = None
-    """The field concerned: ``statement``, ``rubric.violates``, ``rationale``, a tier id, ..."""
-    old: Value = None
-    new: Value = None
-    words: tuple[WordSpan, ...] = ()
-    """For ``reworded``: the word-level diff of ``old`` into ``new``."""
-    similarity: float | None = None
-    """For ``renamed``: the content similarity that paired the two ids."""
-    example: Example | None = None
-    """For ``example_added`` / ``example_removed``."""
-
-    @property
-    def summary(self) -> str:
-        """A one-line plain-text description."""
-        return _summary(self)
-
-
-class DocumentRef(_Frozen):
-    """Which revision a side of the diff is."""
-
-    id: str
-    title: str
-    version: str
-    source: str | None = None
-    principles: int = 0
-
-
-class ConstitutionDiff(_Frozen):
-    """Every change from ``old`` to ``new``, document-level changes first."""
-
-    schema_version: int = DIFF_SCHEMA_VERSION
-    old: DocumentRef
-    new: DocumentRef
-    changes: tuple[Change, ...] = ()
-    unchanged: tuple[str, ...] = ()
-    """Ids of principles present in both revisions with no change at all."""
-
-    @property
-    def document_changes(self) -> tuple[Change, ...]:
-        return tuple(c for c in self.changes if c.principle_id is None)
-
-    def by_principle(self) -> dict[str, list[Change]]:
-        """Principle changes grouped by principle id, in report order."""
-        groups: dict[str, list[Change]] = {}
-        for c in self.changes:
-            if c.principle_id is not None:
-                groups.setdefault(c.principle_id, []).append(c)
-        return groups
-
-    def counts(self) -> dict[str, int]:
-        """How many changes of each kind (kinds with none omitted)."""
-        return dict(Counter(c.kind.value for c in self.changes))
-
-    @property
-    def empty(self) -> bool:
-        return not self.changes
+from constitution.model import Constitution, Example, Principle, Rubric, Section
+from constitution.worddiff import normalise_space, word_diff
 
 
 def diff_constitutions(old: Constitution, new: Constitution) -> ConstitutionDiff:
     """Compare two resolved constitutions principle by principle."""
-    changes = _document_changes(old, new)
     old_by_id = {p.id: p for p in old.principles}
     new_by_id = {p.id: p for p in new.principles}
     removed = [p for p in old.principles if p.id not in new_by_id]
     added = [p for p in new.principles if p.id not in old_by_id]
     renames = match_renames(removed, added)
     renamed_old = {o.id for o, _, _ in renames.values()}
-    ranks = _TierRanks(old, new)
+    context = _Context(old, new, {o.id: n for n, (o, _, _) in renames.items()})
+    changes = _document_changes(old, new, context.section_renames)
     unchanged: list[str] = []
     for p in new.principles:
         if p.id in old_by_id:
-            found = _pair_changes(old_by_id[p.id], p, ranks)
+            found = _pair_changes(old_by_id[p.id], p, context)
         elif p.id in renames:
             before, _, score = renames[p.id]
             found = [
@@ -172,7 +53,7 @@ def diff_constitutions(old: Constitution, new: Constitution) -> ConstitutionDiff
                     new=p.id,
                     similarity=round(score, 4),
                 ),
-                *_pair_changes(before, p, ranks),
+                *_pair_changes(before, p, context),
             ]
         else:
             found = [Change(kind=ChangeKind.ADDED, principle_id=p.id, new=p.title)]
@@ -200,10 +81,58 @@ def _ref(doc: Constitution) -> DocumentRef:
     )
 
 
+class _Context:
+    """What pairing principles needs from the whole documents: tier ranks, section renames."""
+
+    def __init__(self, old: Constitution, new: Constitution, renamed: dict[str, str]) -> None:
+        self.old_tiers = {t.id: i for i, t in enumerate(old.tiers)}
+        self.new_tiers = {t.id: i for i, t in enumerate(new.tiers)}
+        common_old = [t.id for t in old.tiers if t.id in self.new_tiers]
+        common_new = [t.id for t in new.tiers if t.id in self.old_tiers]
+        self.common = {t: (common_old.index(t), common_new.index(t)) for t in common_old}
+        """For tiers in both: (rank among the common tiers in old, in new)."""
+        self.section_renames = _section_renames(old, new, renamed)
+        """Old section id -> the section it became under a new id."""
+
+    def direction(self, before: str | None, after: str | None) -> str | None:
+        """``raised`` or ``lowered`` priority when both tiers rank in one revision."""
+        for order in (self.new_tiers, self.old_tiers):
+            if before in order and after in order:
+                return "raised" if order[after] < order[before] else "lowered"
+        return None
+
+    def same_section(self, before: str | None, after: str | None) -> bool:
+        renamed = self.section_renames.get(before) if before is not None else None
+        return before == after or (renamed is not None and renamed.id == after)
+
+
+def _section_renames(
+    old: Constitution, new: Constitution, renamed: dict[str, str]
+) -> dict[str, Section]:
+    new_ids = {s.id for s in new.sections}
+    old_ids = {s.id for s in old.sections}
+    old_members: dict[str, set[str]] = {}
+    for p in old.principles:
+        if p.section is not None:
+            old_members.setdefault(p.section, set()).add(renamed.get(p.id, p.id))
+    new_members: dict[str, set[str]] = {}
+    for p in new.principles:
+        if p.section is not None:
+            new_members.setdefault(p.section, set()).add(p.id)
+    return match_section_renames(
+        [s for s in old.sections if s.id not in new_ids],
+        [s for s in new.sections if s.id not in old_ids],
+        {k: frozenset(v) for k, v in old_members.items()},
+        {k: frozenset(v) for k, v in new_members.items()},
+    )
+
+
 # -- document level -----------------------------------------------------------------------
 
 
-def _document_changes(old: Constitution, new: Constitution) -> list[Change]:
+def _document_changes(
+    old: Constitution, new: Constitution, section_renames: dict[str, Section]
+) -> list[Change]:
     out: list[Change] = []
     for kind, a, b in (
         (ChangeKind.DOCUMENT_VERSION, old.version, new.version),
@@ -213,13 +142,19 @@ def _document_changes(old: Constitution, new: Constitution) -> list[Change]:
     ):
         if normalise_space(a) != normalise_space(b):
             out.append(Change(kind=kind, old=a, new=b))
+    out.extend(_tier_changes(old, new))
+    out.extend(_section_changes(old, new, section_renames))
+    return out
+
+
+def _tier_changes(old: Constitution, new: Constitution) -> list[Change]:
     old_tiers = [t.id for t in old.tiers]
     new_tiers = [t.id for t in new.tiers]
-    out.extend(
+    out = [
         Change(kind=ChangeKind.TIER_REMOVED, field=t, old=old_tiers.index(t) + 1)
         for t in old_tiers
         if t not in new_tiers
-    )
+    ]
     out.extend(
         Change(kind=ChangeKind.TIER_ADDED, field=t, new=new_tiers.index(t) + 1)
         for t in new_tiers
@@ -231,99 +166,39 @@ def _document_changes(old: Constitution, new: Constitution) -> list[Change]:
         out.append(
             Change(kind=ChangeKind.TIERS_REORDERED, old=tuple(old_tiers), new=tuple(new_tiers))
         )
-    old_sections = {s.id: s for s in old.sections}
-    new_sections = {s.id: s for s in new.sections}
-    out.extend(
-        Change(kind=ChangeKind.SECTION_REMOVED, field=s.id, old=s.title)
-        for s in old.sections
-        if s.id not in new_sections
-    )
-    for s in new.sections:
-        before = old_sections.get(s.id)
-        if before is None:
-            out.append(Change(kind=ChangeKind.SECTION_ADDED, field=s.id, new=s.title))
-        elif normalise_space(before.title) != normalise_space(s.title):
-            out.append(
-                Change(kind=ChangeKind.SECTION_RETITLED, field=s.id, old=before.title, new=s.title)
-            )
     return out
 
 
-class _TierRanks:
-    """Tier positions in both revisions (0 = highest priority)."""
-
-    def __init__(self, old: Constitution, new: Constitution) -> None:
-        self.old = {t.id: i for i, t in enumerate(old.tiers)}
-        self.new = {t.id: i for i, t in enumerate(new.tiers)}
-        common_old = [t.id for t in old.tiers if t.id in self.new]
-        common_new = [t.id for t in new.tiers if t.id in self.old]
-        self.common = {t: (common_old.index(t), common_new.index(t)) for t in common_old}
-        """For tiers in both: (rank among the common tiers in old, in new)."""
-
-    def direction(self, before: str | None, after: str | None) -> str | None:
-        """``raised`` or ``lowered`` priority when both tiers rank in one revision."""
-        for order in (self.new, self.old):
-            if before in order and after in order:
-                return "raised" if order[after] < order[before] else "lowered"
-        return None
-
-
-# -- renames ------------------------------------------------------------------------------
-
-
-def _match_tokens(p: Principle) -> list[str]:
-    return [t.lower() for t in tokenize(f"{p.title}\n{p.statement}")]
-
-
-def match_renames(
-    removed: Iterable[Principle], added: Iterable[Principle], threshold: float = RENAME_THRESHOLD
-) -> dict[str, tuple[Principle, Principle, float]]:
-    """Pair removed with added principles whose content is alike: ``{new_id: (old, new, ratio)}``.
-
-    Similarity is difflib's ratio over the words of title and statement. Identical
-    texts pair first by hash; the rest are compared only after a word-set Jaccard
-    prefilter and difflib's cheap upper bounds, then taken greedily, most similar
-    first, each principle used once.
-    """
-    olds = [(p, _match_tokens(p)) for p in removed]
-    news = [(p, _match_tokens(p)) for p in added]
-    out: dict[str, tuple[Principle, Principle, float]] = {}
-    by_text: dict[tuple[str, ...], list[int]] = {}
-    for j, (_, tokens) in enumerate(news):
-        by_text.setdefault(tuple(tokens), []).append(j)
-    used_old: set[int] = set()
-    used_new: set[int] = set()
-    for i, (old, tokens) in enumerate(olds):
-        same = by_text.get(tuple(tokens))
-        if same:
-            j = same.pop(0)
-            used_old.add(i)
-            used_new.add(j)
-            out[news[j][0].id] = (old, news[j][0], 1.0)
-    candidates: list[tuple[float, int, int]] = []
-    new_sets = [frozenset(tokens) for _, tokens in news]
-    matcher: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
-    for i, (_, old_tokens) in enumerate(olds):
-        if i in used_old:
+def _section_changes(
+    old: Constitution, new: Constitution, renames: dict[str, Section]
+) -> list[Change]:
+    old_sections = {s.id: s for s in old.sections}
+    became = {s.id: old_id for old_id, s in renames.items()}
+    out = [
+        Change(kind=ChangeKind.SECTION_REMOVED, field=s.id, old=s.title)
+        for s in old.sections
+        if s.id not in {t.id for t in new.sections} and s.id not in renames
+    ]
+    for s in new.sections:
+        if s.id in became:
+            before = old_sections[became[s.id]]
+            out.append(
+                Change(
+                    kind=ChangeKind.SECTION_RENAMED,
+                    field=s.id,
+                    old_id=before.id,
+                    old=before.title,
+                    new=s.title,
+                )
+            )
             continue
-        old_set = frozenset(old_tokens)
-        matcher.set_seq2(old_tokens)
-        for j, (_, new_tokens) in enumerate(news):
-            if j in used_new or jaccard(old_set, new_sets[j]) < _PREFILTER:
-                continue
-            matcher.set_seq1(new_tokens)
-            if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
-                continue
-            score = matcher.ratio()
-            if score >= threshold:
-                candidates.append((score, i, j))
-    candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
-    for score, i, j in candidates:
-        if i in used_old or j in used_new:
-            continue
-        used_old.add(i)
-        used_new.add(j)
-        out[news[j][0].id] = (olds[i][0], news[j][0], score)
+        prior = old_sections.get(s.id)
+        if prior is None:
+            out.append(Change(kind=ChangeKind.SECTION_ADDED, field=s.id, new=s.title))
+        elif normalise_space(prior.title) != normalise_space(s.title):
+            out.append(
+                Change(kind=ChangeKind.SECTION_RETITLED, field=s.id, old=prior.title, new=s.title)
+            )
     return out
 
 
@@ -363,7 +238,7 @@ JUDGED_KINDS = frozenset(
 """Changes to what a judge sees (:meth:`Principle.judged_content`, id aside)."""
 
 
-def _pair_changes(old: Principle, new: Principle, ranks: _TierRanks) -> list[Change]:
+def _pair_changes(old: Principle, new: Principle, context: _Context) -> list[Change]:
     pid = new.id
     out: list[Change] = []
     if normalise_space(old.title) != normalise_space(new.title):
@@ -383,13 +258,13 @@ def _pair_changes(old: Principle, new: Principle, ranks: _TierRanks) -> list[Cha
                     words=word_diff(a, b),
                 )
             )
-    common = ranks.common
+    common = context.common
     if old.tier != new.tier:
         out.append(
             Change(
                 kind=ChangeKind.RETIERED,
                 principle_id=pid,
-                field=ranks.direction(old.tier, new.tier),
+                field=context.direction(old.tier, new.tier),
                 old=old.tier,
                 new=new.tier,
             )
@@ -409,10 +284,13 @@ def _pair_changes(old: Principle, new: Principle, ranks: _TierRanks) -> list[Cha
         (ChangeKind.KIND, old.kind.value, new.kind.value),
         (ChangeKind.SCOPE, old.scope.value, new.scope.value),
         (ChangeKind.STATUS, old.status.value, new.status.value),
-        (ChangeKind.MOVED, old.section, new.section),
     ):
         if a != b:
             out.append(Change(kind=kind, principle_id=pid, old=a, new=b))
+    if not context.same_section(old.section, new.section):
+        out.append(
+            Change(kind=ChangeKind.MOVED, principle_id=pid, old=old.section, new=new.section)
+        )
     out.extend(_example_changes(old, new))
     others: tuple[tuple[str, Value, Value], ...] = (
         (
@@ -480,55 +358,6 @@ def _example_changes(old: Principle, new: Principle) -> list[Change]:
     ]
 
 
-# -- plain-text summaries -----------------------------------------------------------------
-
-
-def _example_brief(example: Example | None) -> str:
-    if example is None:
-        return ""
-    first = normalise_space(example.messages[0].content)
-    first = first if len(first) <= 60 else first[:57] + "..."
-    return f"{example.label.value}: {first!r}"
-
-
-def _order(value: Value) -> str:
-    return " > ".join(value) if isinstance(value, tuple) else str(value)
-
-
-def _summary(c: Change) -> str:
-    k = ChangeKind
-    simple = {
-        k.DOCUMENT_VERSION: f"version {c.old} -> {c.new}",
-        k.DOCUMENT_TITLE: f"title {c.old!r} -> {c.new!r}",
-        k.DOCUMENT_DESCRIPTION: "description changed",
-        k.EXTENDS: f"extends {c.old or '(nothing)'} -> {c.new or '(nothing)'}",
-        k.TIER_ADDED: f"tier {c.field} added at position {c.new}",
-        k.TIER_REMOVED: f"tier {c.field} removed (was position {c.old})",
-        k.TIERS_REORDERED: f"tiers reordered: {_order(c.old)}  ->  {_order(c.new)}",
-        k.SECTION_ADDED: f"section {c.field} added",
-        k.SECTION_REMOVED: f"section {c.field} removed",
-        k.SECTION_RETITLED: f"section {c.field} retitled {c.old!r} -> {c.new!r}",
-        k.ADDED: f"added: {c.new}",
-        k.REMOVED: f"removed: {c.old}",
-        k.RENAMED: f"renamed {c.old} -> {c.new} (similarity {c.similarity or 0:.2f})",
-        k.RETITLED: f"title {c.old!r} -> {c.new!r}",
-        k.REWORDED: f"{c.field} reworded",
-        k.RETIERED: f"tier {c.old or '-'} -> {c.new or '-'}"
-        + (f" (priority {c.field})" if c.field else ""),
-        k.REPRIORITISED: f"tier {c.field} moved from rank {c.old} to {c.new}",
-        k.KIND: f"kind {c.old} -> {c.new}",
-        k.SCOPE: f"scope {c.old} -> {c.new}",
-        k.STATUS: f"status {c.old} -> {c.new}",
-        k.MOVED: f"moved from section {c.old or '-'} to {c.new or '-'}",
-        k.EXAMPLE_ADDED: f"example added ({_example_brief(c.example)})",
-        k.EXAMPLE_REMOVED: f"example removed ({_example_brief(c.example)})",
-        k.FIELD_CHANGED: f"{c.field} changed",
-        k.VERSION_CHANGED: f"version {c.old} -> {c.new}",
-        k.VERSION_NOT_BUMPED: f"content changed but version not bumped (still {c.new})",
-    }
-    return simple[c.kind]
-
-
 __all__ = [
     "DIFF_SCHEMA_VERSION",
     "DOCUMENT_KINDS",
@@ -540,4 +369,5 @@ __all__ = [
     "DocumentRef",
     "diff_constitutions",
     "match_renames",
+    "match_section_renames",
 ]

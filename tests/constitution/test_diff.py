@@ -16,7 +16,7 @@ from constitution.diff import (
     match_renames,
 )
 from constitution.load import load_constitution
-from constitution.model import Constitution, Principle, Tier
+from constitution.model import Constitution, Principle, Section, Tier
 from constitution.revisions import RevisionError, load_revision
 from constitution.worddiff import SpanOp, side, word_diff
 
@@ -302,3 +302,31 @@ def test_imported_prose_spec_pair() -> None:
     crisis = next(c for c in diff.changes if c.kind is K.REWORDED)
     inserted = [s.text for s in crisis.words if s.op is SpanOp.INSERT]
     assert inserted == [" or others", ", keeps talking with them"]
+
+
+def test_section_renamed_with_its_principles() -> None:
+    a = Principle(id="x.one", title="One", statement="Say one thing.", section="old-part")
+    b = Principle(id="x.two", title="Two", statement="Say another thing.", section="old-part")
+    old = Constitution(
+        id="t",
+        title="T",
+        version="1.0.0",
+        sections=(Section(id="old-part", title="Old part"),),
+        principles=(a, b),
+    )
+    new = old.model_copy(
+        update={
+            "sections": (Section(id="new-part", title="New part"),),
+            "principles": (
+                a.model_copy(update={"section": "new-part"}),
+                b.model_copy(update={"id": "x.deux", "section": "new-part"}),
+            ),
+        }
+    )
+    rows = {
+        (c.principle_id, c.kind, c.field, c.old_id) for c in diff_constitutions(old, new).changes
+    }
+    assert rows == {
+        (None, K.SECTION_RENAMED, "new-part", "old-part"),
+        ("x.deux", K.RENAMED, None, "x.two"),
+    }
