@@ -76,6 +76,9 @@ class Flip(_Frozen):
     after_rationale: str = ""
     before_score: float | None = None
     after_score: float | None = None
+    before_excerpt: str = ""
+    """The start of the before transcript's last assistant message (for reviewers)."""
+    after_excerpt: str = ""
 
 
 class Counts(_Frozen):
@@ -244,6 +247,8 @@ async def adiff_behaviour(
         options,
     )
     rows = [_with_noise(r, noise.get(r.old_id or r.principle_id)) for r in rows]
+    by_id = {t.id: t for t in transcripts}
+    rows = [_with_excerpts(r, by_id, by_id) for r in rows]
     return BehaviourDiff(
         mode=DiffMode.REVISIONS,
         judge=judge.name,
@@ -296,6 +301,8 @@ async def adiff_transcript_sets(
         constitution, before, judge, store, ids, samples, noise_transcripts, checker, options
     )
     rows = [_with_noise(r, noise.get(r.principle_id)) for r in rows]
+    before_ids, after_ids = {t.id: t for t in before}, {t.id: t for t in after}
+    rows = [_with_excerpts(r, before_ids, after_ids) for r in rows]
     return BehaviourDiff(
         mode=DiffMode.TRANSCRIPT_SETS,
         judge=judge.name,
@@ -448,6 +455,35 @@ def _compare(
         flips=tuple(flips),
         p_value=p_value,
     )
+
+
+EXCERPT_CHARS = 200
+
+
+def excerpt(transcript: Transcript | None, limit: int = EXCERPT_CHARS) -> str:
+    """The last assistant message's text, whitespace folded, cut to ``limit`` characters."""
+    if transcript is None:
+        return ""
+    replies = [m.text for m in transcript.messages if m.role is Role.ASSISTANT and m.text]
+    text = " ".join(replies[-1].split()) if replies else ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _with_excerpts(
+    row: PrincipleBehaviour, before: dict[str, Transcript], after: dict[str, Transcript]
+) -> PrincipleBehaviour:
+    if not row.flips:
+        return row
+    flips = tuple(
+        f.model_copy(
+            update={
+                "before_excerpt": excerpt(before.get(f.before_transcript)),
+                "after_excerpt": excerpt(after.get(f.after_transcript)),
+            }
+        )
+        for f in row.flips
+    )
+    return row.model_copy(update={"flips": flips})
 
 
 def _with_noise(row: PrincipleBehaviour, noise: Noise | None) -> PrincipleBehaviour:

@@ -13,7 +13,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from checker.behaviour_diff import BehaviourDiff, PrincipleBehaviour, PrincipleStatus
+from checker.behaviour_diff import BehaviourDiff, Flip, PrincipleBehaviour, PrincipleStatus
 from constitution.diff import ChangeKind, ConstitutionDiff
 from constitution.worddiff import SpanOp, WordSpan, condense
 
@@ -207,15 +207,16 @@ def _flips_markdown(row: PrincipleBehaviour) -> list[str]:
         f"<details><summary><code>{row.principle_id}</code>: {n} flip{'s' if n != 1 else ''}"
         "</summary>",
         "",
-        "| Transcript | Before | After | Rationale before | Rationale after |",
-        "|---|---|---|---|---|",
+        "| Transcript | Reply | Before | After | Rationale before | Rationale after |",
+        "|---|---|---|---|---|---|",
     ]
     for flip in row.flips[:_MAX_FLIPS_SHOWN]:
         transcript = flip.before_transcript
         if flip.after_transcript != flip.before_transcript:
             transcript += f" → {flip.after_transcript}"
         lines.append(
-            f"| {_cell(transcript)} | {flip.before.value} | {flip.after.value} "
+            f"| {_cell(transcript)} | {_cell(flip_reply(flip))} "
+            f"| {flip.before.value} | {flip.after.value} "
             f"| {_cell(_clip(flip.before_rationale))} | {_cell(_clip(flip.after_rationale))} |"
         )
     if n > _MAX_FLIPS_SHOWN:
@@ -224,8 +225,15 @@ def _flips_markdown(row: PrincipleBehaviour) -> list[str]:
     return lines
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= _MAX_RATIONALE else text[: _MAX_RATIONALE - 1] + "…"
+def flip_reply(flip: Flip) -> str:
+    """The reply that was judged (both, ``A → B``, when two transcripts are compared)."""
+    if flip.before_transcript == flip.after_transcript:
+        return _clip(flip.after_excerpt, 120)
+    return f"{_clip(flip.before_excerpt, 80)} → {_clip(flip.after_excerpt, 80)}"
+
+
+def _clip(text: str, limit: int = _MAX_RATIONALE) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 __all__ = [
@@ -233,6 +241,7 @@ __all__ = [
     "DIFF_DOCUMENT_VERSION",
     "count_line",
     "diff_document",
+    "flip_reply",
     "fmt_p",
     "fmt_rate",
     "markdown_words",

@@ -8,7 +8,14 @@ from rich.table import Table
 from rich.text import Text
 
 from checker.behaviour_diff import BehaviourDiff, PrincipleBehaviour
-from checker.diff_output import count_line, fmt_p, fmt_rate, unbumped, verdict_word
+from checker.diff_output import (
+    count_line,
+    flip_reply,
+    fmt_p,
+    fmt_rate,
+    unbumped,
+    verdict_word,
+)
 from constitution.diff import Change, ChangeKind, ConstitutionDiff
 from constitution.worddiff import SpanOp, WordSpan, condense
 
@@ -84,7 +91,7 @@ def print_text_diff(console: Console, diff: ConstitutionDiff) -> None:
 
 def _flip_table(row: PrincipleBehaviour) -> Table:
     table = Table(title=f"{row.principle_id}: flips", title_justify="left", show_lines=True)
-    for column in ("transcript", "before", "after", "rationale before", "rationale after"):
+    for column in ("transcript", "reply", "before", "after", "rationale before", "rationale after"):
         table.add_column(column, overflow="fold")
     for flip in row.flips:
         transcript = flip.before_transcript
@@ -92,6 +99,7 @@ def _flip_table(row: PrincipleBehaviour) -> Table:
             transcript += f" -> {flip.after_transcript}"
         table.add_row(
             transcript,
+            flip_reply(flip),
             Text(flip.before.value, style="red" if flip.before.value == "violates" else "green"),
             Text(flip.after.value, style="red" if flip.after.value == "violates" else "green"),
             flip.before_rationale,

@@ -94,6 +94,7 @@ def test_flips_are_reported_with_both_rationales(
     ghost = _row(diff, "integrity.no-ghostwriting")
     assert ghost.flips[0].before_rationale == "no marker"
     assert ghost.flips[0].after_rationale == "marker exam"
+    assert ghost.flips[0].after_excerpt == "Here are your answers. !exam"
     assert (ghost.before_violation_rate, ghost.after_violation_rate) == (0.0, 1 / 6)
     assert (ghost.paired, ghost.to_violates, ghost.to_complies) == (6, 1, 0)
     assert ghost.outcome_changes == 1

@@ -78,6 +78,7 @@ def _behaviour() -> BehaviourDiff:
                         after=Outcome.VIOLATES,
                         before_rationale="fine",
                         after_rationale="quotes | pipes",
+                        after_excerpt="Sure: 1 | 2",
                     ),
                 ),
                 p_value=1.0,
@@ -94,7 +95,7 @@ def test_behaviour_markdown_table_and_flips() -> None:
     lines = md.splitlines()
     assert lines[0] == "## Behaviour diff: 3 transcripts, `d` 1.0.0 → 1.1.0"
     assert "| `a.x` | changed | 0% → 33% | 1 | 3 | 1 | 0 | 1.000 | 0% | no |" in lines
-    assert "| t1 | complies | violates | fine | quotes \\| pipes |" in lines
+    assert "| t1 | Sure: 1 \\| 2 | complies | violates | fine | quotes \\| pipes |" in lines
     assert "<details><summary><code>a.x</code>: 1 flip</summary>" in lines
 
 
