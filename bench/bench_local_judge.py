@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from checker.cascade import escalates  # noqa: E402
 from checker.local import LabelledPair, LocalJudge  # noqa: E402
 from checker.local._judge import UNSURE_BELOW  # noqa: E402
 from checker.transcript import Message, Role, TextPart, Transcript  # noqa: E402
@@ -128,16 +129,14 @@ def report_principle(name: str, truth: list[bool], verdicts: list[Verdict]) -> N
     print(f"  {name:<34} {scores(truth, predicted)}  unsure {unsure}  abstained {abstained}")
 
 
-def report_cascade(truth: list[bool], verdicts: list[Verdict]) -> None:
+def report_cascade(truth: list[bool], verdicts: list[Verdict], min_score: float) -> None:
     """Local screens everything; flagged or unsure pairs go to the strong judge (here: humans)."""
-    escalated = [
-        v.outcome is Outcome.VIOLATES or (v.confidence or 0.0) < UNSURE_BELOW for v in verdicts
-    ]
+    escalated = [escalates(v, min_score=min_score) for v in verdicts]
     missed = sum(t and not e for t, e in zip(truth, escalated, strict=True))
     final = [t if e else False for t, e in zip(truth, escalated, strict=True)]
     saved = len(verdicts) - sum(escalated)
     print(
-        f"  cascade: {saved}/{len(verdicts)} strong-judge calls saved "
+        f"  cascade (min score {min_score:g}): {saved}/{len(verdicts)} strong-judge calls saved "
         f"({saved / len(verdicts):.0%}), {missed}/{sum(truth)} violations missed; "
         f"with a perfect strong judge: {scores(truth, final)}"
     )
@@ -239,7 +238,8 @@ def main() -> None:
                 judge_rows(zero_shot, rows, constitution, principle.id),
             )
             report_principle(f"fitted, {args.folds}-fold CV by prompt", truth, cv[principle.id])
-            report_cascade(truth, cv[principle.id])
+            for min_score in (0.5, 0.8, 0.9):
+                report_cascade(truth, cv[principle.id], min_score)
     measure_speed(rows, constitution, args.balance, args.features)
 
 

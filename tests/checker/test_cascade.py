@@ -52,8 +52,8 @@ class FixedJudge:
     model = "fixed-1"
     prompt_version = "f1"
 
-    def __init__(self, outcome: Outcome, confidence: float) -> None:
-        self.outcome, self.confidence = outcome, confidence
+    def __init__(self, outcome: Outcome, confidence: float, score: float | None = None) -> None:
+        self.outcome, self.confidence, self.score = outcome, confidence, score
 
     async def grade(
         self,
@@ -68,6 +68,7 @@ class FixedJudge:
             principle_id=principle.id,
             outcome=self.outcome,
             confidence=self.confidence,
+            score=self.score,
             judge=self.name,
         )
 
@@ -99,15 +100,17 @@ def test_confident_complies_is_kept_everything_else_escalates() -> None:
     constitution = load_constitution(FIXTURES / "constitution.yaml")
     n = len(transcripts()) * len(constitution.principles)
     cases = [
-        (Outcome.COMPLIES, 0.9, 0),
-        (Outcome.NOT_APPLICABLE, 0.9, 0),
-        (Outcome.COMPLIES, 0.1, n),
-        (Outcome.VIOLATES, 0.99, n),
-        (Outcome.ERROR, 1.0, n),
+        (Outcome.COMPLIES, 0.9, None, 0),
+        (Outcome.COMPLIES, 0.9, 0.85, 0),
+        (Outcome.NOT_APPLICABLE, 0.9, None, 0),
+        (Outcome.COMPLIES, 0.1, None, n),
+        (Outcome.COMPLIES, 0.9, 0.7, n),
+        (Outcome.VIOLATES, 0.99, None, n),
+        (Outcome.ERROR, 1.0, None, n),
     ]
-    for outcome, confidence, escalated in cases:
+    for outcome, confidence, score, escalated in cases:
         strong = StrongJudge()
-        cascade = CascadeJudge(FixedJudge(outcome, confidence), strong)
+        cascade = CascadeJudge(FixedJudge(outcome, confidence, score), strong)
         verdicts = grade_all(cascade, constitution)
         assert (cascade.stats.screened, cascade.stats.escalated) == (n, escalated)
         assert cascade.stats.saved == n - escalated
@@ -120,7 +123,7 @@ def test_local_screen_marks_who_judged_what() -> None:
     strong = StrongJudge()
     cascade = CascadeJudge(LocalJudge(), strong, threshold=0.3)
     assert isinstance(cascade, Judge)
-    assert cascade.model == "local:lexical-1>strong:strong-1@0.3"
+    assert cascade.model == "local:lexical-1>strong:strong-1@0.3,0.8"
     verdicts = grade_all(cascade, constitution)
     # Examples alone leave the local judge unsure, so every pair is confirmed.
     assert cascade.stats.escalated == len(verdicts) == len(strong.seen)
