@@ -17,6 +17,7 @@ from checker.local._judge import (
     LocalJudge,
     PrincipleModel,
     fit_principle,
+    pair_from_verdict,
 )
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "PrincipleModel",
     "exchange_of",
     "fit_principle",
+    "pair_from_verdict",
     "refusal_score",
     "structure_features",
 ]

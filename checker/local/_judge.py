@@ -58,6 +58,25 @@ class LabelledPair:
     weight: float = 1.0
 
 
+def pair_from_verdict(
+    verdict: Verdict, transcript: Transcript, principle: Principle
+) -> LabelledPair | None:
+    """A training pair from a stronger judge's stored verdict (for ``distill``).
+
+    None for verdicts that teach nothing: errors, and the local judge's own verdicts
+    (fitting on them would only copy its mistakes). A verdict made for another
+    version of the principle still counts; its content hash is kept in the model.
+    """
+    if verdict.outcome is Outcome.ERROR or verdict.judge in ("", LocalJudge.name):
+        return None
+    if verdict.principle_id != principle.id or verdict.transcript_id != transcript.id:
+        raise ValueError(
+            f"verdict for {verdict.transcript_id} x {verdict.principle_id} "
+            f"given with {transcript.id} x {principle.id}"
+        )
+    return LabelledPair(transcript, principle, Label(verdict.outcome.value))
+
+
 @dataclass(frozen=True, slots=True)
 class PrincipleModel:
     """A model for one principle and what it was fitted on."""

@@ -192,3 +192,26 @@ def test_judge_factory_builds_it_with_a_model_file(
     assert make_judge("local", model=str(path)).model == fitted.model
     with pytest.raises(JudgeConfigError, match="cannot read local judge model"):
         make_judge("local", model=str(tmp_path / "missing.json"))
+
+
+def test_pairs_from_a_stronger_judges_verdicts(
+    demo_constitution: Constitution, demo_transcripts: dict[str, Transcript]
+) -> None:
+    from checker.local import pair_from_verdict
+    from checker.verdict import Verdict
+
+    principle = demo_constitution.principle("help.no-needless-refusal")
+    transcript = demo_transcripts["safe-refused"]
+
+    def verdict(outcome: Outcome, judge: str) -> Verdict:
+        return Verdict(
+            transcript_id=transcript.id, principle_id=principle.id, outcome=outcome, judge=judge
+        )
+
+    pair = pair_from_verdict(verdict(Outcome.VIOLATES, "anthropic"), transcript, principle)
+    assert pair == LabelledPair(transcript, principle, Label.VIOLATES)
+    assert pair_from_verdict(verdict(Outcome.ERROR, "anthropic"), transcript, principle) is None
+    assert pair_from_verdict(verdict(Outcome.VIOLATES, "local"), transcript, principle) is None
+    other = demo_transcripts["safe-answered"]
+    with pytest.raises(ValueError, match="given with safe-answered"):
+        pair_from_verdict(verdict(Outcome.VIOLATES, "anthropic"), other, principle)
