@@ -207,6 +207,7 @@ def main() -> None:
     parser.add_argument("--balance", type=float, default=0.5, help="class balancing, 0..1")
     parser.add_argument("--features", default="lexical", help="lexical or lexical+e5")
     parser.add_argument("--skip-cv", action="store_true", help="only the speed figures")
+    parser.add_argument("--skip-speed", action="store_true", help="only the XSTest figures")
     args = parser.parse_args()
     if not args.corpus.is_dir():
         sys.exit(f"XSTest corpus not found at {args.corpus}")
@@ -240,7 +241,8 @@ def main() -> None:
             report_principle(f"fitted, {args.folds}-fold CV by prompt", truth, cv[principle.id])
             for min_score in (0.5, 0.8, 0.9):
                 report_cascade(truth, cv[principle.id], min_score)
-    measure_speed(rows, constitution, args.balance, args.features)
+    if not args.skip_speed:
+        measure_speed(rows, constitution, args.balance, args.features)
 
 
 if __name__ == "__main__":
