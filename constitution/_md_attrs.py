@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 _KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _BARE_RE = re.compile(r"[^\s\"'{}=]+")
-_SAFE_BARE_RE = re.compile(r"^[A-Za-z0-9_.:/+@-]+$")
+_SAFE_BARE_RE = re.compile(r"[A-Za-z0-9_.:/+@-]+")
 _ATX_RE = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+|$)")
 _CLOSING_RE = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
 
@@ -166,7 +166,7 @@ def parse_heading_line(line: str) -> HeadingLine | None:
 
 def quote_value(value: str) -> str:
     """A value as written in an attribute list: bare when safe, else a JSON string."""
-    if _SAFE_BARE_RE.match(value):
+    if _SAFE_BARE_RE.fullmatch(value):
         return value
     # Backticks may not appear in the info string of a backtick fence.
     return json.dumps(value, ensure_ascii=False).replace("`", "\\u0060")

@@ -13,11 +13,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from constitution._fastyaml import load_positioned
 from constitution._md_blocks import split_front_matter
 from constitution._positions import path_position, to_plain
 from constitution.errors import ConstitutionLoadError, Diagnostic, Severity
 from constitution.model import LintConfig, SourceLocation, Tier
-from constitution.yaml_syntax import new_yaml
 
 FRONT_MATTER_KEYS = (
     "constitution", "id", "title", "version", "description", "extends", "include",
@@ -60,14 +60,15 @@ class Report:
         return SourceLocation(file=self.file, line=line, column=column)
 
 
-def dates_to_text(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A loaded YAML value as plain dicts, lists and scalars, all the way down (dates as text)."""
     if isinstance(value, dict):
-        return {k: dates_to_text(v) for k, v in value.items()}
+        return {k if isinstance(k, str) else str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [dates_to_text(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, dt.date):
         return value.isoformat()
-    return value
+    return to_plain(value)
 
 
 def under(where: Where, *prefix: Any) -> Where:
@@ -82,7 +83,7 @@ def under(where: Where, *prefix: Any) -> Where:
 def load_yaml(report: Report, text: str, first_line: int) -> tuple[Any, Where] | None:
     """Load YAML whose first line is line ``first_line`` of the Markdown file."""
     try:
-        tree = new_yaml().load(text)
+        tree = load_positioned(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line, mark.column + 1) if mark else (0, 1)
@@ -143,22 +144,22 @@ def front_matter_fields(
             *where(("constitution",)),
             f"unsupported format version {tree['constitution']!r}: expected 1",
         )
-    plain = ("id", "title", "version", "description", "extends", "include", "metadata")
-    head: dict[str, Any] = {k: to_plain(tree[k]) for k in plain if k in tree}
+    fields = ("id", "title", "version", "description", "extends", "include", "metadata")
+    head: dict[str, Any] = {k: plain(tree[k]) for k in fields if k in tree}
     tiers_raw = tree.get("tiers") or []
     if not isinstance(tiers_raw, list):
         report.error(*where(("tiers",)), "'tiers' must be a list, highest priority first")
         tiers_raw = []
     tiers = []
     for i, raw in enumerate(tiers_raw):
-        data = {"id": str(raw)} if isinstance(raw, str) else to_plain(raw)
+        data = {"id": str(raw)} if isinstance(raw, str) else plain(raw)
         if isinstance(data, dict):
             data["source"] = report.location(*where(("tiers", i)))
         tiers.append(report.validate(Tier, data, under(where, "tiers", i), f"tier #{i + 1}"))
     head["tiers"] = [t for t in tiers if t is not None]
     if "lint" in tree:
         lint_where = under(where, "lint")
-        lint = report.validate(LintConfig, to_plain(tree["lint"]), lint_where, "lint settings")
+        lint = report.validate(LintConfig, plain(tree["lint"]), lint_where, "lint settings")
         head["lint"] = lint or LintConfig()
     return head, where, fm.end
 
@@ -167,8 +168,8 @@ __all__ = [
     "FRONT_MATTER_KEYS",
     "Report",
     "Where",
-    "dates_to_text",
     "front_matter_fields",
     "load_yaml",
+    "plain",
     "under",
 ]

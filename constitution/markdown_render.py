@@ -7,7 +7,6 @@ and fences are always longer than any backtick run they enclose.
 
 from __future__ import annotations
 
-import copy
 import io
 from functools import lru_cache
 from typing import Any
@@ -32,17 +31,22 @@ MAX_LEVEL = 6
 
 
 def _yaml_safe(node: Any) -> Any:
-    """Quote strings ruamel would otherwise write in a form that reads back differently."""
+    """A copy of ``node`` that ruamel writes in a form that reads back the same.
+
+    Containers become ruamel's (keeping flow style); strings with control characters,
+    NEL and friends are double-quoted, the only style in which they survive.
+    """
     if isinstance(node, dict):
-        for key in list(node):
-            node[key] = _yaml_safe(node[key])
-        return node
-    if isinstance(node, list):
-        for i, item in enumerate(node):
-            node[i] = _yaml_safe(item)
-        return node
+        out = CommentedMap((k, _yaml_safe(v)) for k, v in node.items())
+        if isinstance(node, CommentedMap) and node.fa.flow_style():
+            out.fa.set_flow_style()
+        return out
+    if isinstance(node, list | tuple):
+        seq = CommentedSeq(_yaml_safe(v) for v in node)
+        if isinstance(node, CommentedSeq) and node.fa.flow_style():
+            seq.fa.set_flow_style()
+        return seq
     if isinstance(node, str) and not all(_block_safe(ch) for ch in node):
-        # Control characters, NEL and friends only survive as escapes.
         return DoubleQuotedScalarString(node)
     return node
 
@@ -191,7 +195,7 @@ def render_principle(p: Principle, level: int) -> str:
         )  # fmt: skip
         parts.append(fenced("changelog", _yaml_text(entries)))
     if p.metadata:
-        parts.append(fenced("metadata", _yaml_text(copy.deepcopy(p.metadata))))
+        parts.append(fenced("metadata", _yaml_text(p.metadata)))
     return "\n\n".join(parts)
 
 

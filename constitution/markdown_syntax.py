@@ -26,8 +26,7 @@ from constitution._md_blocks import (
     strip_blank_edges,
     top_level_blocks,
 )
-from constitution._md_support import Report, dates_to_text, front_matter_fields, load_yaml, under
-from constitution._positions import to_plain
+from constitution._md_support import Report, front_matter_fields, load_yaml, plain, under
 from constitution.errors import ConstitutionLoadError
 from constitution.markdown_render import render_markdown
 from constitution.model import (
@@ -266,7 +265,7 @@ def _yaml_model(
     if loaded is None:
         return None
     tree, where = loaded
-    data = dates_to_text(to_plain(tree))
+    data = plain(tree)
     if not many:
         return report.validate(model, data, where, what)
     if not isinstance(data, list):
@@ -284,7 +283,7 @@ def _metadata(report: Report, fence: _Fence) -> dict[str, Any] | None:
     if not isinstance(tree, dict):
         report.error(*where(()), "```metadata must hold a YAML mapping")
         return None
-    return to_plain(tree)
+    return plain(tree)
 
 
 def _text_blocks(

@@ -183,11 +183,6 @@ ERROR_CASES = [
         id="unclosed-front-matter",
     ),
     pytest.param(
-        "---\nid: [demo\n---\n",
-        ["bad.md:3:1: error: invalid YAML: expected ',' or ']', but got '<stream end>'"],
-        id="broken-front-matter",
-    ),
-    pytest.param(
         "---\nid: demo\ntitle: Demo\nversion: 1.0.0\nprinciples: []\n---\n",
         [
             "bad.md:5:1: error: unknown key 'principles' in front matter: "
@@ -341,6 +336,12 @@ ERROR_CASES = [
 @pytest.mark.parametrize(("text", "expected"), ERROR_CASES)
 def test_error_messages(text: str, expected: list[str]) -> None:
     assert errors_of(text) == expected
+
+
+def test_broken_front_matter() -> None:
+    # The wording depends on whether ruamel's C parser is installed.
+    (error,) = errors_of("---\nid: [demo\n---\n")
+    assert error.startswith("bad.md:3:1: error: invalid YAML: ")
 
 
 def test_all_errors_are_collected() -> None:
