@@ -2,8 +2,9 @@
 
 YAML files are normalised on ruamel's round-trip tree, so comments survive: keys are put
 in canonical order and indentation is rewritten, nothing is regenerated. Markdown files
-are re-rendered from the model (HTML comments inside statements and descriptions stay;
-comments between fenced blocks do not). A file is validated before it is touched.
+are re-rendered from the model: HTML comments inside statements and descriptions stay,
+and a file with comments elsewhere is refused rather than losing them. A file is validated
+before it is touched.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, Literal
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
+from constitution._md_blocks import normalize_text, top_level_blocks
 from constitution.errors import ConstitutionError, ConstitutionLoadError, Diagnostic, Severity
 from constitution.markdown_render import render_markdown
 from constitution.markdown_syntax import parse_markdown
@@ -165,12 +167,30 @@ def write_document(doc: Constitution, syntax: Syntax, *, fragment: bool = False)
     return buf.getvalue()
 
 
+def _check_comments_kept(text: str, new_text: str, source: str) -> None:
+    """Refuse to drop HTML comments that sit outside statements and descriptions."""
+    lost = [
+        b.start + 1
+        for b in top_level_blocks(normalize_text(text))
+        if b.kind == "comment" and b.token.content.strip() not in new_text
+    ]
+    if lost:
+        lines = ", ".join(str(n) for n in lost)
+        raise FormatError(
+            f"{source}: fmt would drop the HTML comment(s) at line {lines}; move them into "
+            "a statement or description (right below a heading), or delete them"
+        )
+
+
 def formatted_text(text: str, *, source: str, src: Syntax, to: Syntax) -> str:
     """The text ``fmt`` writes for a file of syntax ``src`` asked to become ``to``."""
     if src == to == "yaml":
         return format_yaml_text(text, source=source)
     doc, fragment = parse_document(text, source=source, syntax=src)
-    return write_document(doc, to, fragment=fragment)
+    new_text = write_document(doc, to, fragment=fragment)
+    if src == to == "md":
+        _check_comments_kept(text, new_text, source)
+    return new_text
 
 
 def format_file(

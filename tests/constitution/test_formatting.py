@@ -174,3 +174,17 @@ def test_garbage_yaml_gives_diagnostics_only(text: str) -> None:
         format_yaml_text(text, source="g.yaml")
     except ConstitutionLoadError as exc:
         assert exc.diagnostics
+
+
+def test_markdown_comments_are_never_dropped(tmp_path: Path) -> None:
+    head = "---\nid: c\ntitle: C\nversion: 1.0.0\n---\n\n"
+    kept = tmp_path / "kept.md"
+    kept.write_text(head + "# A {#a}\n\n<!-- inside the statement -->\nText.\n", "utf-8")
+    format_file(kept)
+    assert "<!-- inside the statement -->" in kept.read_text("utf-8")
+    lost = tmp_path / "lost.md"
+    text = head + "# A {#a}\n\nText.\n\n```rationale\nWhy.\n```\n\n<!-- after the blocks -->\n"
+    lost.write_text(text, "utf-8")
+    with pytest.raises(FormatError, match="drop the HTML comment"):
+        format_file(lost)
+    assert lost.read_text("utf-8") == text
