@@ -195,6 +195,17 @@ def measure_speed(
         n = asyncio.run(run())
         elapsed = time.perf_counter() - started
         print(f"judgments/s ({label}, one process): {n / elapsed:.0f}  ({n} in {elapsed:.1f} s)")
+    embed = fitted._embed
+    if embed is not None:
+        # Embeddings are cached per request; a new transcript's request is embedded once.
+        sample = rows[:200]
+        started = time.perf_counter()
+        for row in sample:
+            embed._cache.clear()  # type: ignore[attr-defined]
+            fitted.judge(row.transcript, constitution.principles[0])
+        elapsed = time.perf_counter() - started
+        rate = len(sample) / elapsed
+        print(f"judgments/s (fitted, every request new to the embedder): {rate:.0f}")
 
 
 def main() -> None:
