@@ -300,7 +300,16 @@ class _Importer:
             self.node(h, None, anchored, (blocks, starts))
         stem = re.sub(r"\.[^.]*$", "", self.source.replace("\\", "/").rsplit("/", 1)[-1])
         ident = doc_id or head.get("id") or slugify(str(title or stem)) or "imported"
-        tiers = head.get("tiers") or [{"id": t} for t in self.tiers]
+        tiers = list(head.get("tiers") or [{"id": t} for t in self.tiers])
+        declared = {t if isinstance(t, str) else t.get("id") for t in tiers if t}
+        for tier in self.tiers:
+            if tier not in declared:
+                self.warn(
+                    1,
+                    f"tier '{tier}' is used but not in the front matter's tiers; "
+                    "added with the lowest priority",
+                )
+                tiers.append({"id": tier})
         return Constitution.model_validate(
             {
                 "id": ident,
@@ -337,7 +346,10 @@ def import_spec(text: str, *, source: str, doc_id: str | None = None) -> ImportR
     try:
         doc = importer.run(doc_id)
     except ValidationError as exc:
-        raise SpecImportError(f"{source}: cannot import: {exc.errors()[0]['msg']}") from None
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        message = err["msg"].removeprefix("Value error, ")
+        raise SpecImportError(f"{source}: cannot import: {where}: {message}") from None
     return ImportResult(doc, importer.warnings)
 
 

@@ -188,3 +188,21 @@ def test_garbage_specs_import_or_fail_cleanly(text: str) -> None:
         return
     doc = result.constitution
     assert parse_markdown(render_markdown(doc), source="g.md").model_dump() == doc.model_dump()
+
+
+def test_undeclared_tier_is_added_with_a_warning() -> None:
+    text = (
+        "---\ntiers: [safety]\n---\n# Spec\n\n"
+        "## A {#a tier=safety}\n\nA.\n\n## B {#b tier=style}\n\nB.\n"
+    )
+    result = import_spec(text, source="t.md")
+    assert [t.id for t in result.constitution.tiers] == ["safety", "style"]
+    assert [str(w) for w in result.warnings] == [
+        "t.md:1:1: warning: tier 'style' is used but not in the front matter's tiers; "
+        "added with the lowest priority"
+    ]
+
+
+def test_bad_document_id_is_a_clear_error() -> None:
+    with pytest.raises(SpecImportError, match=r"cannot import: id: bad id 'Not Valid'"):
+        import_spec("# T\n\n## A {#a}\n\nA.\n", source="t.md", doc_id="Not Valid")
