@@ -8,9 +8,10 @@ and fences are always longer than any backtick run they enclose.
 from __future__ import annotations
 
 import io
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
+from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
@@ -51,12 +52,17 @@ def _yaml_safe(node: Any) -> Any:
     return node
 
 
-def _yaml_text(data: Any) -> str:
-    data = _yaml_safe(data)
-    buf = io.StringIO()
+@cache
+def _block_yaml() -> YAML:
+    """One YAML writer for every fenced block (building one per block is slow)."""
     yaml = new_yaml()
     yaml.indent(mapping=2, sequence=2, offset=0)
-    yaml.dump(data, buf)
+    return yaml
+
+
+def _yaml_text(data: Any) -> str:
+    buf = io.StringIO()
+    _block_yaml().dump(_yaml_safe(data), buf)
     return buf.getvalue().rstrip("\n")
 
 
@@ -82,9 +88,9 @@ def _literal(value: str) -> str:
     if all(_block_safe(ch) for ch in value):
         block = LiteralScalarString(value)
         buf = io.StringIO()
-        new_yaml().dump({"k": block}, buf)
+        _block_yaml().dump({"k": block}, buf)
         try:
-            if new_yaml().load(buf.getvalue())["k"] == value:
+            if _block_yaml().load(buf.getvalue())["k"] == value:
                 return block
         except YAMLError:  # ruamel writes some blocks it cannot read (a leading tab)
             pass
