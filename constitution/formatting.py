@@ -2,7 +2,8 @@
 
 YAML files are normalised on ruamel's round-trip tree, so comments survive: keys are put
 in canonical order and indentation is rewritten, nothing is regenerated. Markdown files
-are re-rendered from the model: HTML comments inside statements and descriptions stay,
+are re-rendered from the model, except for their front matter, which is normalised like a
+YAML file (comments kept). HTML comments inside statements and descriptions stay,
 and a file with comments elsewhere is refused rather than losing them. A file is validated
 before it is touched.
 """
@@ -17,7 +18,7 @@ from typing import Any, Literal
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
-from constitution._md_blocks import normalize_text, top_level_blocks
+from constitution._md_blocks import normalize_text, split_front_matter, top_level_blocks
 from constitution.errors import ConstitutionError, ConstitutionLoadError, Diagnostic, Severity
 from constitution.markdown_render import render_markdown
 from constitution.markdown_syntax import parse_markdown
@@ -117,6 +118,11 @@ def format_yaml_text(text: str, *, source: str) -> str:
     fragment = _is_fragment_yaml(tree)
     parse_yaml(text, source=source, fragment=fragment)  # validate first: never touch bad files
     assert isinstance(tree, CommentedMap)
+    _normalise_document(tree)
+    return _dump_round_trip(tree)
+
+
+def _normalise_document(tree: CommentedMap) -> None:
     _reorder(tree, DOCUMENT_ORDER)
     for tier in _each(tree.get("tiers")):
         _reorder(tier, TIER_ORDER)
@@ -125,11 +131,35 @@ def format_yaml_text(text: str, *, source: str) -> str:
         _normalise_principle(p)
     for s in _each(tree.get("sections")):
         _normalise_section(s)
+
+
+def _dump_round_trip(tree: Any) -> str:
     buf = io.StringIO()
     yaml = new_yaml()
     yaml.width = 4096  # never re-wrap the author's long lines
     yaml.dump(tree, buf)
     return buf.getvalue()
+
+
+def format_markdown_text(text: str, *, source: str) -> str:
+    """``text`` re-rendered from the model; the front matter keeps its YAML comments.
+
+    Raises :class:`ConstitutionLoadError` if the file does not validate, and
+    :class:`FormatError` if HTML comments outside statements would be lost.
+    """
+    doc, fragment = parse_document(text, source=source, syntax="md")
+    body = render_markdown(doc, fragment=True)
+    fm = split_front_matter(normalize_text(text).split("\n"))
+    tree = new_yaml().load(fm.text) if fm is not None else None
+    if isinstance(tree, CommentedMap):
+        _normalise_document(tree)
+        new_text = f"---\n{_dump_round_trip(tree)}---\n\n{body}"
+    elif fragment:
+        new_text = body
+    else:
+        new_text = render_markdown(doc)
+    _check_comments_kept(text, new_text, source)
+    return new_text
 
 
 def _read(path: Path) -> str:
@@ -186,11 +216,10 @@ def formatted_text(text: str, *, source: str, src: Syntax, to: Syntax) -> str:
     """The text ``fmt`` writes for a file of syntax ``src`` asked to become ``to``."""
     if src == to == "yaml":
         return format_yaml_text(text, source=source)
-    doc, fragment = parse_document(text, source=source, syntax=src)
-    new_text = write_document(doc, to, fragment=fragment)
     if src == to == "md":
-        _check_comments_kept(text, new_text, source)
-    return new_text
+        return format_markdown_text(text, source=source)
+    doc, fragment = parse_document(text, source=source, syntax=src)
+    return write_document(doc, to, fragment=fragment)
 
 
 def format_file(
@@ -223,6 +252,7 @@ __all__ = [
     "FormatError",
     "FormatResult",
     "format_file",
+    "format_markdown_text",
     "format_yaml_text",
     "formatted_text",
     "parse_document",

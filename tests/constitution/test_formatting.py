@@ -155,7 +155,7 @@ def test_markdown_is_rerendered(tmp_path: Path) -> None:
     )
     assert format_file(path).changed
     assert path.read_text("utf-8") == (
-        "---\nconstitution: 1\nid: c\ntitle: C\nversion: 1.0.0\n---\n\n"
+        "---\nid: c\ntitle: C\nversion: 1.0.0\n---\n\n"
         "# A {#a version=1 kind=hard scope=assistant}\n\nText.\n"
     )
 
@@ -188,3 +188,18 @@ def test_markdown_comments_are_never_dropped(tmp_path: Path) -> None:
     with pytest.raises(FormatError, match="drop the HTML comment"):
         format_file(lost)
     assert lost.read_text("utf-8") == text
+
+
+def test_markdown_front_matter_keeps_yaml_comments(tmp_path: Path) -> None:
+    path = tmp_path / "c.md"
+    path.write_text(
+        "---\n# Owned by the policy team\nversion: 1.0.0  # bump on every change\n"
+        "id: c\ntitle: C\n---\n## A   {#a}\n\nText.\n",
+        "utf-8",
+    )
+    assert format_file(path).changed
+    assert path.read_text("utf-8") == (
+        "---\n# Owned by the policy team\nid: c\ntitle: C\nversion: 1.0.0  # bump on every "
+        "change\n---\n\n# A {#a version=1 kind=default scope=assistant}\n\nText.\n"
+    )
+    assert format_file(path, check=True).changed is False
