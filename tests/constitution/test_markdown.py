@@ -429,3 +429,52 @@ def test_markdown_fragments_load_through_include(tmp_path: Path) -> None:
     )
     doc = load_constitution(tmp_path / "main.md")
     assert [(p.id, p.section) for p in doc.principles] == [("a", None), ("part.b", "part")]
+
+
+TRICKY_CASES = {
+    "braces-in-title": {"title": "Use {placeholders} {#not-an-id} well {"},
+    "title-ending-like-attributes": {"title": "Ends with {#x}"},
+    "multi-line-title": {"title": "two\nlines"},
+    "trailing-whitespace": {"statement": "line one   \nline two\t\n"},
+    "leading-spaces": {"statement": "    indented code\nthen text"},
+    "heading-in-statement": {"statement": "Intro\n\n## Not a principle {#x}\n\nMore"},
+    "fence-in-statement": {"statement": "```rubric\nviolates: x\n```"},
+    "unclosed-fence": {"statement": "Text\n\n```python\nprint(1)"},
+    "html-comment-start": {"statement": "<!-- not closed\nstill text"},
+    "tags-with-commas": {"tags": ("a, b", "[c]", " d ")},
+    "rationale-with-backticks": {"rationale": "Use ```` fences ```` and ``` too\n```"},
+}
+
+
+@pytest.mark.parametrize("fields", TRICKY_CASES.values(), ids=TRICKY_CASES.keys())
+def test_tricky_text_round_trips(fields: dict[str, Any]) -> None:
+    from constitution.model import Principle
+
+    doc = Constitution(
+        id="d", title="D", version="1.0.0",
+        principles=(Principle(**{"id": "p.one", "title": "T", "statement": "S", **fields}),),
+    )  # fmt: skip
+    text = render_markdown(doc)
+    assert content(parse_markdown(text, source="t.md")) == content(doc)
+
+
+def test_backticks_inside_examples_use_longer_fences() -> None:
+    from constitution.model import Example, ExampleMessage, Principle
+
+    example = Example(
+        label=Label.COMPLIES,
+        note='He said "use `code`"\nand left.',
+        messages=(
+            ExampleMessage(role=Role.USER, content="Fix:\n```py\nx = 1\n```\n"),
+            ExampleMessage(role=Role.ASSISTANT, content="user: not a turn\n  indented\n\nend"),
+        ),
+    )
+    doc = Constitution(
+        id="d", title="D", version="1.0.0",
+        principles=(Principle(id="p", title="T", statement="S", examples=(example,)),),
+    )  # fmt: skip
+    text = render_markdown(doc)
+    assert (
+        '````example label=complies note="He said \\"use \\u0060code\\u0060\\"\\nand left."' in text
+    )
+    assert content(parse_markdown(text, source="t.md")) == content(doc)
