@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.tokens import CommentToken
 
 from constitution._md_blocks import normalize_text, split_front_matter, top_level_blocks
 from constitution.errors import ConstitutionError, ConstitutionLoadError, Diagnostic, Severity
@@ -134,11 +135,50 @@ def _normalise_document(tree: CommentedMap) -> None:
 
 
 def _dump_round_trip(tree: Any) -> str:
-    buf = io.StringIO()
+    """Dump ``tree``; then, on a re-read of the output, indent full-line comments like
+    the keys around them (ruamel keeps each comment's original column)."""
     yaml = new_yaml()
     yaml.width = 4096  # never re-wrap the author's long lines
+    buf = io.StringIO()
     yaml.dump(tree, buf)
+    again = yaml.load(buf.getvalue())
+    if not _align_comments(again):
+        return buf.getvalue()
+    buf = io.StringIO()
+    yaml.dump(again, buf)
     return buf.getvalue()
+
+
+def _align_comments(node: Any) -> bool:
+    """Re-indent full-line comments between the entries of each container to the entries'
+    column; True if any moved."""
+    moved = False
+    if isinstance(node, CommentedMap | CommentedSeq):
+        col = node.lc.col or 0
+        last = list(node)[-1] if isinstance(node, CommentedMap) and node else len(node) - 1
+        for key, slots in node.ca.items.items():
+            if key == last:  # a comment after the last entry may belong to what follows
+                continue
+            for slot in slots:
+                for token in slot if isinstance(slot, list) else [slot]:
+                    moved |= _indent_comment(token, col)
+        children = node.values() if isinstance(node, CommentedMap) else node
+        for child in children:
+            moved |= _align_comments(child)
+    return moved
+
+
+def _indent_comment(token: Any, col: int) -> bool:
+    if not isinstance(token, CommentToken) or "\n" not in token.value:
+        return False
+    first, *rest = token.value.split("\n")
+    lines = [" " * col + line.lstrip(" ") if line.lstrip(" ").startswith("#") else line
+             for line in rest]  # fmt: skip
+    value = "\n".join([first, *lines])
+    if value == token.value:
+        return False
+    token.value = value
+    return True
 
 
 def format_markdown_text(text: str, *, source: str) -> str:

@@ -26,6 +26,7 @@ constitution: 1
 principles:
 - statement: Be kind.   # inline comment
   id: kind
+  # about the title
   title: Kindness
   examples:
   - conversation:
@@ -49,6 +50,7 @@ tiers:
     title: T       # tier comment
 principles:
   - id: kind
+    # about the title
     title: Kindness
     tier: t
     statement: Be kind. # inline comment
