@@ -14,9 +14,16 @@ from constitution.model import Constitution, Kind, Label, Role, Scope, Status
 from constitution.yaml_syntax import dump_yaml, parse_yaml
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-DOCUMENTS = sorted(
-    p for p in FIXTURES.rglob("*.yaml") if "transcripts" not in p.parts and "support" not in p.parts
-)
+
+
+def _is_document(path: Path) -> bool:
+    """A constitution with its own id (not a fragment, not some other YAML file)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return "constitution: 1" in lines and any(line.startswith("id: ") for line in lines)
+
+
+# Every constitution document among the fixtures.
+DOCUMENTS = sorted(p for p in FIXTURES.rglob("*.yaml") if _is_document(p))
 FRAGMENTS = sorted((FIXTURES / "support").glob("*.yaml"))
 
 
