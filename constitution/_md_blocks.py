@@ -106,6 +106,12 @@ def strip_blank_edges(lines: list[str], start: int, end: int) -> tuple[int, int]
     return start, end
 
 
+def fence_info(token: Token) -> tuple[str, str]:
+    """A fence's info string as (first word, rest), e.g. ``("example", "label=complies")``."""
+    parts = token.info.split(maxsplit=1)
+    return (parts[0], parts[1].strip()) if len(parts) == 2 else (parts[0] if parts else "", "")
+
+
 def prose_value(lines: list[str]) -> str:
     """The text of prose lines: multi-line prose ends with a newline, as a YAML ``|`` block."""
     text = "\n".join(lines)

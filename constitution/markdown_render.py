@@ -20,6 +20,7 @@ from constitution._md_attrs import format_attrs, parse_heading_line
 from constitution._md_blocks import (
     BLOCK_NAMES,
     fence_for,
+    fence_info,
     prose_value,
     strip_blank_edges,
     top_level_blocks,
@@ -119,7 +120,7 @@ def prose_survives(text: str) -> bool:
     for block in blocks[1:-1]:
         if block.kind == "heading":
             return False
-        if block.kind == "fence" and block.token.info.strip().partition(" ")[0] in BLOCK_NAMES:
+        if block.kind == "fence" and fence_info(block.token)[0] in BLOCK_NAMES:
             return False
     start, end = strip_blank_edges(lines, 1, fence_line)
     return prose_value(lines[start:end]) == text

@@ -20,6 +20,7 @@ from constitution._md_attrs import AttrError, Attrs, HeadingLine, parse_attr_ite
 from constitution._md_blocks import (
     BLOCK_NAMES,
     Block,
+    fence_info,
     normalize_text,
     prose_value,
     read_heading,
@@ -160,11 +161,11 @@ def _scan(report: Report, lines: list[str], blocks: list[Block]) -> list[_Node]:
                 )
             continue
         if block.kind == "fence":
-            name, _, rest = block.token.info.strip().partition(" ")
+            name, rest = fence_info(block.token)
             if name in BLOCK_NAMES:
                 if prose_end is None:
                     prose_end = block.start
-                current.fences.append(_Fence(name, rest.strip(), block))
+                current.fences.append(_Fence(name, rest, block))
                 continue
         if prose_end is not None and block.kind != "comment":
             report.error(

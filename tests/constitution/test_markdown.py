@@ -485,3 +485,9 @@ def test_backticks_inside_examples_use_longer_fences() -> None:
         '````example label=complies note="He said \\"use \\u0060code\\u0060\\"\\nand left."' in text
     )
     assert content(parse_markdown(text, source="t.md")) == content(doc)
+
+
+def test_fence_info_may_use_tabs_and_longer_fences() -> None:
+    text = FRONT + "## A {#a}\n\nText.\n\n~~~~example\tlabel=complies\nuser: hi\n~~~~\n"
+    (example,) = parse_markdown(text, source="t.md").principle("a").examples
+    assert example.label is Label.COMPLIES
