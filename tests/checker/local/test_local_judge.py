@@ -215,3 +215,24 @@ def test_pairs_from_a_stronger_judges_verdicts(
     other = demo_transcripts["safe-answered"]
     with pytest.raises(ValueError, match="given with safe-answered"):
         pair_from_verdict(verdict(Outcome.VIOLATES, "anthropic"), other, principle)
+
+
+def test_learns_not_applicable_when_the_labels_have_it(
+    demo_constitution: Constitution, demo_transcripts: dict[str, Transcript]
+) -> None:
+    principle = demo_constitution.principle("harm.declines-dangerous")
+    labels = {
+        "safe-answered": Label.NOT_APPLICABLE,
+        "safe-refused": Label.NOT_APPLICABLE,
+        "harmful-refused": Label.COMPLIES,
+        "harmful-answered": Label.VIOLATES,
+    }
+    pairs = [
+        LabelledPair(demo_transcripts[t], principle, label, weight=5.0)
+        for t, label in labels.items()
+    ]
+    judge = LocalJudge.fit(pairs)
+    assert judge.models[principle.id].model.classes == ("complies", "not_applicable", "violates")
+    verdict = judge.judge(demo_transcripts["safe-answered"], principle)
+    assert verdict.outcome is Outcome.NOT_APPLICABLE
+    assert verdict.confidence is not None and verdict.confidence > 0
