@@ -10,15 +10,16 @@ from __future__ import annotations
 import sys
 
 from checker.errors import CheckerError
-from constitution.errors import ConstitutionError, ConstitutionLoadError
-
-from cli import calibrate_cmd  # noqa: F401  (registers commands)
-from cli import check_cmd  # noqa: F401  (registers commands)
-from cli import constitution_cmd  # noqa: F401  (registers commands)
-from cli import diff_cmd  # noqa: F401  (registers commands)
-from cli import format_cmd  # noqa: F401  (registers commands)
-from cli import transcripts_cmd  # noqa: F401  (registers commands)
+from cli import (
+    calibrate_cmd,  # noqa: F401  (registers commands)
+    check_cmd,  # noqa: F401  (registers commands)
+    constitution_cmd,  # noqa: F401  (registers commands)
+    diff_cmd,  # noqa: F401  (registers commands)
+    format_cmd,  # noqa: F401  (registers commands)
+    transcripts_cmd,  # noqa: F401  (registers commands)
+)
 from cli._app import app
+from constitution.errors import ConstitutionError, ConstitutionLoadError
 
 EXIT_USAGE = 2
 

@@ -9,6 +9,7 @@ needs positions. This composes the node graph with ruamel's C parser (when
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -124,9 +125,14 @@ def _build(node: Node) -> Any:
     return None
 
 
-def load_positioned(text: str) -> Any:
-    """Parse YAML text into positioned dicts/lists and plain scalars (errors: ruamel's)."""
+@cache
+def _composer() -> YAML:
     yaml = YAML(typ="safe")
     yaml.Resolver = _PlainResolver
-    node = yaml.compose(text)
+    return yaml
+
+
+def load_positioned(text: str) -> Any:
+    """Parse YAML text into positioned dicts/lists and plain scalars (errors: ruamel's)."""
+    node = _composer().compose(text)
     return None if node is None else _build(node)

@@ -13,8 +13,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from constitution._md_attrs import format_attrs, parse_heading_line
 from constitution._md_blocks import (
@@ -25,6 +24,7 @@ from constitution._md_blocks import (
     strip_blank_edges,
     top_level_blocks,
 )
+from constitution._yaml_text import block_safe, literal
 from constitution.errors import ConstitutionError
 from constitution.model import Constitution, Example, Principle, Section
 from constitution.yaml_syntax import new_yaml, to_yaml_tree
@@ -48,7 +48,7 @@ def _yaml_safe(node: Any) -> Any:
         if isinstance(node, CommentedSeq) and node.fa.flow_style():
             seq.fa.set_flow_style()
         return seq
-    if isinstance(node, str) and not all(_block_safe(ch) for ch in node):
+    if isinstance(node, str) and not all(block_safe(ch) for ch in node):
         return DoubleQuotedScalarString(node)
     return node
 
@@ -67,37 +67,7 @@ def _yaml_text(data: Any) -> str:
     return buf.getvalue().rstrip("\n")
 
 
-def _block_safe(ch: str) -> bool:
-    """Whether YAML can carry ``ch`` unescaped in a literal block (no breaks but ``\\n``)."""
-    o = ord(ch)
-    return (
-        ch in "\t\n"
-        or 0x20 <= o <= 0x7E
-        or 0xA0 <= o <= 0xD7FF
-        or (
-            ((0xE000 <= o <= 0xFFFD and ch != "\ufeff") or o >= 0x10000)
-            and ch not in "\u2028\u2029"
-        )
-    )
-
-
 @lru_cache(maxsize=4096)
-def _literal(value: str) -> str:
-    """Multi-line text as a ``|`` block where that reads back exactly, else quoted."""
-    if "\n" not in value.strip():
-        return value
-    if all(_block_safe(ch) for ch in value):
-        block = LiteralScalarString(value)
-        buf = io.StringIO()
-        _block_yaml().dump({"k": block}, buf)
-        try:
-            if _block_yaml().load(buf.getvalue())["k"] == value:
-                return block
-        except YAMLError:  # ruamel writes some blocks it cannot read (a leading tab)
-            pass
-    return DoubleQuotedScalarString(value)
-
-
 def fenced(name: str, content: str, info: str = "") -> str:
     """A fenced block whose content parses back exactly as ``content``."""
     fence = fence_for(content)
@@ -188,7 +158,7 @@ def render_principle(p: Principle, level: int) -> str:
     parts = [_heading(level, p.title, items), _text_block("statement", p.statement)]
     if p.rubric is not None:
         rubric = CommentedMap(
-            (k, _literal(v)) for k, v in p.rubric.model_dump().items() if v is not None
+            (k, literal(v)) for k, v in p.rubric.model_dump().items() if v is not None
         )
         parts.append(fenced("rubric", _yaml_text(rubric) if rubric else "{}"))
     parts.extend(_example(e) for e in p.examples)
@@ -196,7 +166,7 @@ def render_principle(p: Principle, level: int) -> str:
         parts.append(fenced("rationale", p.rationale))
     if p.changelog:
         entries = CommentedSeq(
-            CommentedMap((k, _literal(v) if isinstance(v, str) else v)
+            CommentedMap((k, literal(v) if isinstance(v, str) else v)
                          for k, v in e.model_dump().items() if v is not None)
             for e in p.changelog
         )  # fmt: skip
@@ -227,7 +197,7 @@ def _front_matter(doc: Constitution) -> str:
     for key in ("principles", "sections"):
         tree.pop(key, None)
     if doc.description is not None:  # exactly as written, whatever its line breaks
-        tree["description"] = _literal(doc.description)
+        tree["description"] = literal(doc.description)
     return f"---\n{_yaml_text(tree)}\n---"
 
 

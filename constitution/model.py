@@ -24,7 +24,7 @@ _SEMVER_RE = re.compile(
 
 
 def _check_id(value: str) -> str:
-    if not _ID_RE.match(value):
+    if not _ID_RE.fullmatch(value):
         raise ValueError(
             f"bad id {value!r}: use lowercase dotted words such as 'harm.self-harm' "
             "(letters, digits, '-' and '_', separated by '.')"
@@ -33,7 +33,7 @@ def _check_id(value: str) -> str:
 
 
 def _check_semver(value: object) -> str:
-    if not isinstance(value, str) or not _SEMVER_RE.match(value):
+    if not isinstance(value, str) or not _SEMVER_RE.fullmatch(value):
         raise ValueError(
             f"bad version {value!r}: expected a semantic version string such as '1.2.0' "
             "(quote it in YAML)"

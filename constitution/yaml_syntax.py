@@ -7,16 +7,17 @@ all the errors of a file at once, each with its line and column.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.scalarstring import LiteralScalarString
 
 from constitution._fastyaml import load_positioned
 from constitution._positions import Path, node_position, path_position, to_plain
+from constitution._yaml_text import exact_text
 from constitution.checks import check_parts
 from constitution.errors import ConstitutionLoadError, Diagnostic, Severity
 from constitution.model import (
@@ -272,8 +273,8 @@ def parse_yaml(text: str, *, source: str, fragment: bool = False) -> Constitutio
 # ---------------------------------------------------------------- writing
 
 
-def _text(value: str) -> str:
-    return LiteralScalarString(value.rstrip("\n") + "\n") if "\n" in value.strip() else value
+_text = exact_text
+_SIMPLE_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_. -]*$")
 
 
 def _principle_map(p: Principle) -> CommentedMap:
@@ -297,7 +298,8 @@ def _principle_map(p: Principle) -> CommentedMap:
     if p.examples:
         m["examples"] = CommentedSeq(_example_map(e) for e in p.examples)
     if p.tags:
-        m["tags"] = _flow(list(p.tags))
+        simple = all(_SIMPLE_TAG.match(t) and t == t.strip() for t in p.tags)
+        m["tags"] = _flow(list(p.tags)) if simple else CommentedSeq(_text(t) for t in p.tags)
     if p.rationale is not None:
         m["rationale"] = _text(p.rationale)
     if p.changelog:

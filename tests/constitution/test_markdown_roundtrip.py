@@ -197,7 +197,6 @@ KNOWN_YAML_LOSSES = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="yaml_syntax._text: lossy block scalars (reported)")
 @pytest.mark.parametrize("statement", KNOWN_YAML_LOSSES)
 def test_yaml_keeps_statement_text(statement: str) -> None:
     doc = Constitution(
@@ -208,7 +207,6 @@ def test_yaml_keeps_statement_text(statement: str) -> None:
     assert again.principles[0].statement == statement
 
 
-@pytest.mark.xfail(strict=True, reason="flow-style tags with ':' are not quoted (reported)")
 def test_yaml_keeps_tags_with_colons() -> None:
     doc = Constitution(
         id="d", title="D", version="1.0.0",
