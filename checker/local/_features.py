@@ -135,6 +135,22 @@ def exchange_of(transcript: Transcript) -> Exchange:
     return Exchange(request=users, reply="", reply_index=-1)
 
 
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+")
+
+
+def request_form(request: str) -> list[str]:
+    """Pseudo-words for the request's form: its first word, and names inside it.
+
+    Names (capitalised words past the start of a sentence) often mark a public,
+    fictional or historical subject, which words alone do not show once lowercased.
+    """
+    tokens = words(request)
+    form = [f"<first:{tokens[0]}>"] if tokens else []
+    names = [m.group() for m in _NAME.finditer(request.strip()) if m.group() != "I"]
+    form.extend("<name>" for _ in names[:3])
+    return form
+
+
 def words(text: str) -> list[str]:
     """Lowercased word tokens."""
     return _WORD.findall(text.lower())
@@ -237,7 +253,7 @@ def vectorise(exchange: Exchange, embed: Embedder | None = None) -> dict[int, fl
     features = structure_features(exchange.reply)
     vector = {index: value for index, value in enumerate(features.values()) if value}
     refused = refusal_score(features) if exchange.reply else 0.0
-    request = _ngram_slots(words(exchange.request)[:60], 0)
+    request = _ngram_slots(words(exchange.request)[:60] + request_form(exchange.request), 0)
     for slot, value in request.items():
         if refused > 0.01:
             vector[N_DENSE + slot] = value * refused
