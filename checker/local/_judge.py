@@ -217,8 +217,11 @@ class LocalJudge:
         self.features: str = features
         self._embed: Embedder | None = RequestEmbedder() if features == "lexical+e5" else None
         self.prompt_version = METHOD if self._embed is None else f"{METHOD}+e5"
-        self.models: dict[str, PrincipleModel] = dict(models or {})
         self._from_examples: dict[str, PrincipleModel | str] = {}
+        self._set_models(models or {})
+
+    def _set_models(self, models: Mapping[str, PrincipleModel]) -> None:
+        self.models: dict[str, PrincipleModel] = dict(models)
         digest = hashlib.sha256(
             json.dumps(self._models_json(), sort_keys=True).encode()
         ).hexdigest()
@@ -237,7 +240,7 @@ class LocalJudge:
         report: FitReport | None = None,
     ) -> LocalJudge:
         """A judge fitted on (transcript, principle, label) triples, one model per principle."""
-        unfitted = cls(features=features)
+        judge = cls(features=features)
         grouped: dict[str, tuple[Principle, list[tuple[Exchange, Label, float]]]] = {}
         for pair in pairs:
             principle, rows = grouped.setdefault(pair.principle.id, (pair.principle, []))
@@ -248,7 +251,7 @@ class LocalJudge:
         for principle_id, (principle, rows) in grouped.items():
             try:
                 models[principle_id] = fit_principle(
-                    principle, rows, l2=l2, balance=balance, embed=unfitted._embed
+                    principle, rows, l2=l2, balance=balance, embed=judge._embed
                 )
             except ValueError:
                 if report is not None:
@@ -257,7 +260,8 @@ class LocalJudge:
                 continue
             if report is not None:
                 report.fitted[principle_id] = models[principle_id].label_counts
-        return cls(models, features=features)
+        judge._set_models(models)
+        return judge
 
     def _models_json(self) -> dict[str, Any]:
         return {pid: m.to_json() for pid, m in sorted(self.models.items())}
