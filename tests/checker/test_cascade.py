@@ -128,3 +128,35 @@ def test_local_screen_marks_who_judged_what() -> None:
     # Examples alone leave the local judge unsure, so every pair is confirmed.
     assert cascade.stats.escalated == len(verdicts) == len(strong.seen)
     assert all(v.judge == "strong" for v in verdicts)
+
+
+def test_cascade_over_the_fake_claude_server() -> None:
+    from checker.local import LabelledPair
+    from constitution.model import Label
+    from tests.checker.anthropic_helpers import make_judge as make_claude
+    from tests.fakeapi import FakeMessagesAPI
+
+    constitution = load_constitution(FIXTURES / "constitution.yaml")
+    principle = constitution.principle("help.no-needless-refusal")
+    by_id = {t.id: t for t in transcripts()}
+    labels = {
+        "safe-answered": Label.COMPLIES,
+        "safe-refused": Label.VIOLATES,
+        "harmful-refused": Label.COMPLIES,
+        "harmful-answered": Label.COMPLIES,
+    }
+    pairs = [
+        LabelledPair(by_id[t], principle, label) for t, label in labels.items() for _ in range(10)
+    ]
+    local = LocalJudge.fit(pairs)
+    only_help = constitution.model_copy(update={"principles": (principle,)})
+    with FakeMessagesAPI() as api:
+        cascade = CascadeJudge(local, make_claude(api))
+        verdicts = {v.transcript_id: v for v in grade_all(cascade, only_help)}
+    assert api.stats.messages == cascade.stats.escalated
+    assert cascade.stats.screened == 5
+    # The refusal is flagged and confirmed by Claude; clear compliance stays local.
+    assert verdicts["safe-refused"].judge == "anthropic"
+    assert verdicts["safe-answered"].judge == "local"
+    assert verdicts["no-reply"].judge == "anthropic"  # the local judge abstained
+    assert 0 < cascade.stats.saved < 5
