@@ -44,6 +44,13 @@ PRIOR_ROWS = 20.0
 UNSURE_BELOW = 0.3
 """Verdicts with lower confidence say that the local judge is unsure (a cascade re-judges them)."""
 
+ABSTAIN_BELOW_MARGIN = 0.5
+"""When the two likeliest outcomes are closer than this (0.75 against 0.25 for two), the
+model cannot tell: the verdict is ``not_applicable`` with the reason, not a coin flip."""
+
+MIN_EXAMPLES_PER_LABEL = 2
+"""Without a fitted model, a principle needs this many examples of each of two outcomes."""
+
 EXAMPLE_WEIGHT = 2.0
 """A principle's own labelled example counts as this many user labels when fitting."""
 
@@ -306,14 +313,16 @@ class LocalJudge:
             return self.models[principle.id]
         key = principle.content_hash()
         if key not in self._from_examples:
-            try:
-                self._from_examples[key] = fit_principle(principle, embed=self._embed)
-            except ValueError:
-                labels = sorted({e.label.value for e in principle.examples})
+            counts = Counter(e.label.value for e in principle.examples)
+            if len(counts) < 2 or min(counts.values()) < MIN_EXAMPLES_PER_LABEL:
+                shown = ", ".join(f"{n} {label}" for label, n in sorted(counts.items()))
                 self._from_examples[key] = (
-                    f"principle {principle.id} has no fitted model and its examples do not "
-                    f"show both sides (labels: {', '.join(labels) or 'none'})"
+                    f"principle {principle.id} has no fitted model and too few examples to "
+                    f"learn from ({shown or 'none'}; need {MIN_EXAMPLES_PER_LABEL} of each of "
+                    "two outcomes, or labelled transcripts)"
                 )
+            else:
+                self._from_examples[key] = fit_principle(principle, embed=self._embed)
         return self._from_examples[key]
 
     async def grade(
@@ -392,6 +401,10 @@ class LocalJudge:
             f"Local judge ({self.prompt_version}, fitted on {basis}): {reads}; "
             f"P(violates)={p_violates:.2f}.{stale}{unsure}"
         )
+        if margin < ABSTAIN_BELOW_MARGIN:
+            between = " and ".join(label for label, _ in ranked[:2])
+            rationale = f"local judge abstained: cannot tell {between} apart. {rationale}"
+            top = Outcome.NOT_APPLICABLE.value
         evidence = (
             (Evidence(message_index=exchange.reply_index, quote=quote, match=QuoteMatch.EXACT),)
             if quote

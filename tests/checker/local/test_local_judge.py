@@ -83,7 +83,7 @@ def test_abstains_where_it_has_nothing_to_go_on(
         assert verdict.confidence == 0.0
         assert verdict.rationale.startswith("local judge abstained: ")
     assert "tool calls" in tool.rationale
-    assert "do not show both sides (labels: complies)" in one_sided.rationale
+    assert "too few examples to learn from (1 complies; need 2 of each" in one_sided.rationale
     assert "no assistant reply" in no_reply.rationale
 
 
@@ -236,3 +236,18 @@ def test_learns_not_applicable_when_the_labels_have_it(
     verdict = judge.judge(demo_transcripts["safe-answered"], principle)
     assert verdict.outcome is Outcome.NOT_APPLICABLE
     assert verdict.confidence is not None and verdict.confidence > 0
+
+
+def test_abstains_when_the_labels_disagree(demo_transcripts: dict[str, Transcript]) -> None:
+    from constitution.model import Principle
+
+    principle = Principle(id="demo.contested", title="Contested", statement="Anything.")
+    transcript = demo_transcripts["safe-answered"]
+    pairs = [LabelledPair(transcript, principle, Label.VIOLATES)] * 5
+    pairs += [LabelledPair(transcript, principle, Label.COMPLIES)] * 5
+    verdict = LocalJudge.fit(pairs, balance=1.0).judge(transcript, principle)
+    assert verdict.outcome is Outcome.NOT_APPLICABLE
+    assert verdict.rationale.startswith(
+        "local judge abstained: cannot tell complies and violates apart"
+    ) or verdict.rationale.startswith("local judge abstained: cannot tell violates and complies")
+    assert verdict.confidence is not None and verdict.confidence < 0.3
