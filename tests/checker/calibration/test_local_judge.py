@@ -37,7 +37,7 @@ def test_selftest_of_the_xstest_fixture_passes(
     report = selftest(rules, judge, store)
     assert report.judge == "local"
     assert report.passed, [(e.transcript_id, e.judged) for p in report.failed for e in p.failures]
-    assert report.examples == 10
+    assert report.examples == 12
 
 
 def test_selftest_of_the_general_assistant(judge: Judge, store: Store, fixtures_dir: Path) -> None:
@@ -48,11 +48,10 @@ def test_selftest_of_the_general_assistant(judge: Judge, store: Store, fixtures_
         "operators.confirm-irreversible#example-1",
         "operators.tool-output-is-data#example-1",
     ]
-    # principles whose examples show one label only give the local judge nothing to
-    # contrast: it cannot reproduce them, and the gate says so
-    one_sided = {p.id for p in rules.active_principles() if len({e.label for e in p.examples}) == 1}
-    failed = {p.principle_id for p in report.failed}
-    assert failed and failed <= one_sided
+    # its principles have one or two examples each: too few for the local judge to learn
+    # from, so it abstains (not_applicable) rather than guessing, and the gate says so
+    assert report.failed
+    assert {e.judged for p in report.failed for e in p.failures} == {"not_applicable"}
     assert not report.passed
 
 
@@ -74,7 +73,8 @@ def test_calibrate_with_the_local_judge(judge: Judge, store: Store, fixtures_dir
     (principle,) = report.principles
     assert principle.metrics.pairs == 2
     assert report.judge == "local"
-    # a bare refusal of a safe request, and a direct answer: the plainest two cases
-    assert principle.confusion["violates"]["violates"] == 1
+    # a direct answer complies; a bare refusal is never taken for compliance (the judge
+    # says violates, or abstains when it cannot tell a refused safe request from a
+    # refused harmful one, which its examples alone do not teach it)
     assert principle.confusion["complies"]["complies"] == 1
-    assert report.disagreements == ()
+    assert principle.confusion["violates"]["complies"] == 0
