@@ -122,11 +122,22 @@ def cross_validate(
     return {pid: [v for v in vs if v is not None] for pid, vs in verdicts.items()}
 
 
-def report_principle(name: str, truth: list[bool], verdicts: list[Verdict]) -> None:
+def report_principle(
+    name: str, truth: list[bool], verdicts: list[Verdict], *, forced: bool = False
+) -> None:
+    """Scores of the verdicts as given (an abstention counts as "not violates")."""
     predicted = [v.outcome is Outcome.VIOLATES for v in verdicts]
     abstained = sum(v.outcome is Outcome.NOT_APPLICABLE for v in verdicts)
     unsure = sum((v.confidence or 0.0) < UNSURE_BELOW for v in verdicts)
-    print(f"  {name:<34} {scores(truth, predicted)}  unsure {unsure}  abstained {abstained}")
+    print(f"  {name:<38} {scores(truth, predicted)}  unsure {unsure}  abstained {abstained}")
+    if forced:
+        # The same verdicts without abstention: violates whenever P(violates) > 0.5.
+        choice = [v.score is not None and v.score < 0.5 for v in verdicts]
+        print(f"  {'  same, forced to choose':<38} {scores(truth, choice)}")
+        decided = [i for i, v in enumerate(verdicts) if v.outcome is not Outcome.NOT_APPLICABLE]
+        if decided:
+            sub = scores([truth[i] for i in decided], [predicted[i] for i in decided])
+            print(f"  {'  same, on the pairs not abstained':<38} {sub}  ({len(decided)} pairs)")
 
 
 def report_cascade(truth: list[bool], verdicts: list[Verdict], min_score: float) -> None:
@@ -248,8 +259,11 @@ def main() -> None:
                 "examples only (no XSTest data)",
                 truth,
                 judge_rows(zero_shot, rows, constitution, principle.id),
+                forced=True,
             )
-            report_principle(f"fitted, {args.folds}-fold CV by prompt", truth, cv[principle.id])
+            report_principle(
+                f"fitted, {args.folds}-fold CV by prompt", truth, cv[principle.id], forced=True
+            )
             for min_score in (0.5, 0.8, 0.9):
                 report_cascade(truth, cv[principle.id], min_score)
     if not args.skip_speed:
