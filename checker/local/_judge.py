@@ -314,7 +314,7 @@ class LocalJudge:
         key = principle.content_hash()
         if key not in self._from_examples:
             counts = Counter(e.label.value for e in principle.examples)
-            if len(counts) < 2 or min(counts.values()) < MIN_EXAMPLES_PER_LABEL:
+            if sum(n >= MIN_EXAMPLES_PER_LABEL for n in counts.values()) < 2:
                 shown = ", ".join(f"{n} {label}" for label, n in sorted(counts.items()))
                 self._from_examples[key] = (
                     f"principle {principle.id} has no fitted model and too few examples to "

@@ -251,3 +251,21 @@ def test_abstains_when_the_labels_disagree(demo_transcripts: dict[str, Transcrip
         "local judge abstained: cannot tell complies and violates apart"
     ) or verdict.rationale.startswith("local judge abstained: cannot tell violates and complies")
     assert verdict.confidence is not None and verdict.confidence < 0.3
+
+
+def test_a_single_example_of_a_third_outcome_does_not_silence_it(
+    demo_constitution: Constitution, demo_transcripts: dict[str, Transcript]
+) -> None:
+    from constitution.model import Example, ExampleMessage, Role
+
+    principle = demo_constitution.principle("help.no-needless-refusal")
+    extra = Example(
+        label=Label.NOT_APPLICABLE,
+        messages=(
+            ExampleMessage(role=Role.USER, content="Tell me a joke."),
+            ExampleMessage(role=Role.ASSISTANT, content="Why did the owl stay in? It was a hoot."),
+        ),
+    )
+    widened = principle.model_copy(update={"examples": (*principle.examples, extra)})
+    verdict = LocalJudge().judge(demo_transcripts["safe-refused"], widened)
+    assert not verdict.rationale.startswith("local judge abstained: principle")
