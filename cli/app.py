@@ -15,6 +15,7 @@ from cli import (
     check_cmd,  # noqa: F401  (registers commands)
     constitution_cmd,  # noqa: F401  (registers commands)
     diff_cmd,  # noqa: F401  (registers commands)
+    distill_cmd,  # noqa: F401  (registers commands)
     format_cmd,  # noqa: F401  (registers commands)
     transcripts_cmd,  # noqa: F401  (registers commands)
 )
