@@ -62,15 +62,17 @@ class CascadeJudge:
         strong: Judge | None = None,
         *,
         model: str | None = None,
+        screen_model: str | None = None,
         threshold: float = DEFAULT_THRESHOLD,
         min_score: float = DEFAULT_MIN_SCORE,
     ) -> None:
-        """By default the screen is the local judge and the strong judge is ``anthropic``
-        (with ``model``, when given, as its model)."""
+        """By default the screen is the local judge (with the fitted model file
+        ``screen_model``, when given, e.g. from ``constitution distill``) and the strong
+        judge is ``anthropic`` (with ``model``, when given, as its model)."""
         if screen is None:
             from checker.local import LocalJudge
 
-            screen = LocalJudge()
+            screen = LocalJudge(model=screen_model)
         if strong is None:
             from checker.judges import make_judge
 

@@ -61,6 +61,17 @@ class TranscriptSummary(_Model):
     min_score: float | None
 
 
+class CascadeTotals(_Model):
+    """What a ``cascade`` judge did in the run: pairs its screen judged, and how many
+    of those went on to the strong judge (the rest are strong-judge calls saved)."""
+
+    screen: str
+    strong: str
+    screened: int = 0
+    escalated: int = 0
+    saved: int = 0
+
+
 class RunTotals(_Model):
     pairs: int = 0
     """(transcript, principle) pairs checked."""
@@ -85,6 +96,8 @@ class RunTotals(_Model):
     cost_usd: float = 0.0
     """Tokens and cost of the calls this run made (cache hits cost nothing)."""
     wall_s: float = 0.0
+    cascade: CascadeTotals | None = None
+    """Set when the judge is a cascade (``--judge cascade``), else None."""
 
 
 class RunInfo(_Model):

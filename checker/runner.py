@@ -24,10 +24,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from checker.cascade import CascadeJudge
 from checker.errors import CheckerError
 from checker.evidence import verify_evidence
 from checker.judge import Judge
-from checker.results import RunInfo, RunResult, RunTotals, build_result
+from checker.results import CascadeTotals, RunInfo, RunResult, RunTotals, build_result
 from checker.store import CacheKey, LinkedVerdict, RunStatus, Store
 from checker.transcript import Role, ToolCallPart, Transcript
 from checker.verdict import Outcome, Usage, Verdict
@@ -671,11 +672,27 @@ def _finish(
             "cache_hits": sum(item.cache_hit for item in linked),
             "out_of_scope": before.out_of_scope + executor.out_of_scope,
             "wall_s": before.wall_s + (time.perf_counter() - started),
+            "cascade": _cascade_totals(executor.judge, before.cascade),
         }
     )
     result = build_result(_placeholder_info(run_id), [item.verdict for item in linked], totals)
     store.finish_run(run_id, status, result.totals.model_dump(mode="json"))
     return result.totals, linked
+
+
+def _cascade_totals(judge: Judge, before: CascadeTotals | None) -> CascadeTotals | None:
+    """The cascade's screening counts for the run (added to a resumed run's)."""
+    if not isinstance(judge, CascadeJudge):
+        return before
+    screened = judge.stats.screened + (before.screened if before else 0)
+    escalated = judge.stats.escalated + (before.escalated if before else 0)
+    return CascadeTotals(
+        screen=judge.screen.name,
+        strong=judge.strong.name,
+        screened=screened,
+        escalated=escalated,
+        saved=screened - escalated,
+    )
 
 
 def _placeholder_info(run_id: int) -> RunInfo:

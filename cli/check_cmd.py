@@ -124,6 +124,13 @@ def check(
         typer.Option(help="Judge: auto = anthropic when ANTHROPIC_API_KEY is set, else local."),
     ] = JudgeChoice.AUTO,
     model: Annotated[str | None, typer.Option(help="Judge model (default: the judge's).")] = None,
+    screen_model: Annotated[
+        Path | None,
+        typer.Option(
+            "--screen-model",
+            help="With --judge cascade: the local judge's model file (from `distill`).",
+        ),
+    ] = None,
     principle: Annotated[
         list[str] | None,
         typer.Option("--principle", help="Check only this principle id (repeatable)."),
@@ -161,7 +168,10 @@ def check(
     name, reason = resolve_judge_name(judge.value)
     err = Console(stderr=True, highlight=False)
     err.print(f"judge: {name} ({reason})")
-    grader = make_judge(name, model=model)
+    if screen_model is not None and name != "cascade":
+        raise typer.BadParameter("only with --judge cascade", param_hint="--screen-model")
+    screen = {"screen_model": str(screen_model)} if screen_model is not None else {}
+    grader = make_judge(name, model=model, **screen)
     stream = _open_transcripts(transcripts, input_format, mapping, skip_invalid)
     items = _read_transcripts(stream, transcripts)
     with open_store(db) as store:
@@ -188,6 +198,7 @@ def check(
     _report_skipped(err, stream)
     if output_format is not FormatChoice.TABLE or out is not None:
         _print_summary(err, result)
+    _print_cascade(err, result)
     _exit_for(result, fail_on)
 
 
@@ -386,6 +397,16 @@ def _print_summary(err: Console, result: RunResult) -> None:
             f"{w.transcript_id} ({w.violations})" for w in result.worst_transcripts[:5]
         )
         err.print(f"  worst: {worst}")
+
+
+def _print_cascade(err: Console, result: RunResult) -> None:
+    c = result.totals.cascade
+    if c is not None:
+        err.print(
+            f"cascade: {c.screened} pairs screened by {c.screen}, {c.escalated} escalated to"
+            f" {c.strong}, {c.saved} {c.strong} calls saved",
+            soft_wrap=True,
+        )
 
 
 def _exit_for(result: RunResult, fail_on: list[FailOn] | None) -> None:
