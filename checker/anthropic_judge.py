@@ -45,6 +45,7 @@ from checker.anthropic_reply import (
     usage_of,
 )
 from checker.errors import JudgeConfigError
+from checker.judge import verdict_provenance
 from checker.pricing import price_for
 from checker.prompts import (
     PROMPT_VERSION,
@@ -480,15 +481,7 @@ class AnthropicJudge:
         result: _CallResult,
     ) -> Verdict:
         common: dict[str, Any] = {
-            "transcript_id": transcript.id,
-            "principle_id": principle.id,
-            "judge": self.name,
-            "model": self.model,
-            "prompt_version": self.prompt_version,
-            "principle_version": principle.version,
-            "principle_hash": principle.content_hash(),
-            "transcript_hash": transcript.content_hash(),
-            "sample_index": sample_index,
+            **verdict_provenance(self, transcript, principle, sample_index),
             "usage": result.usage,
             "latency_s": result.latency_s,
         }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from checker.transcript import Transcript
 from checker.verdict import Usage, Verdict
@@ -70,3 +70,26 @@ class EstimatingJudge(Protocol):
         for the other principles, as the judge would actually send it.
         """
         ...
+
+
+class _Named(Protocol):
+    name: str
+    model: str
+    prompt_version: str
+
+
+def verdict_provenance(
+    judge: _Named, transcript: Transcript, principle: Principle, sample_index: int = 0
+) -> dict[str, Any]:
+    """The provenance fields every verdict carries: who judged what, under which key."""
+    return {
+        "transcript_id": transcript.id,
+        "principle_id": principle.id,
+        "judge": judge.name,
+        "model": judge.model,
+        "prompt_version": judge.prompt_version,
+        "principle_version": principle.version,
+        "principle_hash": principle.content_hash(),
+        "transcript_hash": transcript.content_hash(),
+        "sample_index": sample_index,
+    }

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.errors import JudgeConfigError
+from checker.judge import verdict_provenance
 from checker.local._embed import RequestEmbedder
 from checker.local._features import (
     HASH_BITS,
@@ -341,17 +342,7 @@ class LocalJudge:
     ) -> Verdict:
         """The synchronous form of :meth:`grade`."""
         started = time.perf_counter()
-        base = {
-            "transcript_id": transcript.id,
-            "principle_id": principle.id,
-            "judge": self.name,
-            "model": self.model,
-            "prompt_version": self.prompt_version,
-            "principle_version": principle.version,
-            "principle_hash": principle.content_hash(),
-            "transcript_hash": transcript.content_hash(),
-            "sample_index": sample_index,
-        }
+        base = verdict_provenance(self, transcript, principle, sample_index)
         exchange = exchange_of(transcript)
         reason: str | None = None
         if principle.scope is Scope.TOOL_CALLS:
