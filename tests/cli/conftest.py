@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
 
+from checker.judges import register_judge, unregister_judge
 from cli.app import main
+from tests.checker.stub_judge import StubJudge
 
 
 @dataclass
@@ -34,3 +36,29 @@ def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch)
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+class StubJudges:
+    """A judge factory registered as ``local``: every judge it makes is a StubJudge."""
+
+    def __init__(self) -> None:
+        self.made: list[StubJudge] = []
+
+    def __call__(self, model: str | None = None) -> StubJudge:
+        judge = StubJudge(model=model or "stub-model")
+        self.made.append(judge)
+        return judge
+
+    @property
+    def calls(self) -> int:
+        return sum(len(j.calls) for j in self.made)
+
+
+@pytest.fixture
+def judges(monkeypatch: pytest.MonkeyPatch) -> Iterator[StubJudges]:
+    """The ``local`` judge replaced by stub judges (and no API key in the environment)."""
+    factory = StubJudges()
+    register_judge("local", factory)
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    yield factory
+    unregister_judge("local")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from checker.judges import register_judge, unregister_judge
-from tests.checker.stub_judge import StubJudge, make_transcript
+from tests.checker.stub_judge import make_transcript
 from tests.cli.conftest import RunCli
+from tests.cli.conftest import StubJudges as _Judges
 
 CONSTITUTION = """\
 constitution: 1
@@ -49,29 +48,6 @@ c,p.one,complies
 a,p.two,complies
 """
 # judge: a/p.one violates (TP), b/p.one complies (FN), c/p.one complies (TN), a/p.two complies
-
-
-class _Judges:
-    def __init__(self) -> None:
-        self.made: list[StubJudge] = []
-
-    def __call__(self, model: str | None = None) -> StubJudge:
-        judge = StubJudge(model=model or "stub-model")
-        self.made.append(judge)
-        return judge
-
-    @property
-    def calls(self) -> int:
-        return sum(len(j.calls) for j in self.made)
-
-
-@pytest.fixture
-def judges(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Judges]:
-    factory = _Judges()
-    register_judge("local", factory)
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    yield factory
-    unregister_judge("local")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from checker.judges import register_judge, unregister_judge
 from checker.store import open_store
 from tests.checker.stub_judge import StubJudge, make_transcript
 from tests.cli.conftest import RunCli
+from tests.cli.conftest import StubJudges as _Judges
 
 CONSTITUTION = """\
 constitution: 1
@@ -25,29 +25,6 @@ principles:
     title: Rule two
     statement: Follow rule two.
 """
-
-
-class _Judges:
-    def __init__(self) -> None:
-        self.made: list[StubJudge] = []
-
-    def __call__(self, model: str | None = None) -> StubJudge:
-        judge = StubJudge(model=model or "stub-model")
-        self.made.append(judge)
-        return judge
-
-    @property
-    def calls(self) -> int:
-        return sum(len(j.calls) for j in self.made)
-
-
-@pytest.fixture
-def judges(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Judges]:
-    factory = _Judges()
-    register_judge("local", factory)
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    yield factory
-    unregister_judge("local")
 
 
 @pytest.fixture

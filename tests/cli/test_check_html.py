@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from checker.judges import register_judge, unregister_judge
 from tests.checker.output.html_samples import Elements
 from tests.cli import test_check_cmd as base
 from tests.cli.conftest import RunCli
-from tests.cli.test_check_cmd import _Judges
-
-
-@pytest.fixture
-def judges(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Judges]:
-    factory = _Judges()
-    register_judge("local", factory)
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    yield factory
-    unregister_judge("local")
+from tests.cli.conftest import StubJudges as _Judges
 
 
 @pytest.fixture
