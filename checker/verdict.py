@@ -12,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 VERDICT_SCHEMA_VERSION = 1
 
+LOCAL_ABSTAINED = "local judge abstained"
+"""How the local judge's ``not_applicable`` rationale begins when it declines to guess."""
+
 
 class Outcome(StrEnum):
     COMPLIES = "complies"

@@ -27,7 +27,7 @@ from checker.local._features import (
 )
 from checker.local._model import SoftmaxModel, fit_softmax
 from checker.transcript import Message, Role, TextPart, Transcript
-from checker.verdict import Evidence, Outcome, QuoteMatch, Verdict
+from checker.verdict import LOCAL_ABSTAINED, Evidence, Outcome, QuoteMatch, Verdict
 from constitution.model import Constitution, Label, Principle, Scope
 
 METHOD = "lexical-1"
@@ -354,7 +354,7 @@ class LocalJudge:
             return Verdict(
                 outcome=Outcome.NOT_APPLICABLE,
                 confidence=0.0,
-                rationale=f"local judge abstained: {found}.",
+                rationale=f"{LOCAL_ABSTAINED}: {found}.",
                 latency_s=time.perf_counter() - started,
                 **base,
             )
@@ -394,7 +394,7 @@ class LocalJudge:
         )
         if margin < ABSTAIN_BELOW_MARGIN:
             between = " and ".join(label for label, _ in ranked[:2])
-            rationale = f"local judge abstained: cannot tell {between} apart. {rationale}"
+            rationale = f"{LOCAL_ABSTAINED}: cannot tell {between} apart. {rationale}"
             top = Outcome.NOT_APPLICABLE.value
         evidence = (
             (Evidence(message_index=exchange.reply_index, quote=quote, match=QuoteMatch.EXACT),)

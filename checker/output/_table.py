@@ -14,7 +14,7 @@ from checker.output._text import (
     spend_line,
 )
 from checker.results import RunResult
-from checker.verdict import Outcome
+from checker.verdict import LOCAL_ABSTAINED, Outcome
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -67,6 +67,18 @@ def _findings(result: RunResult) -> list[str]:
             if v.rationale:
                 lines.append(f"    {short(v.rationale)}")
             lines += [f"    {evidence_line(e)}" for e in v.evidence]
+    abstained = sum(
+        1
+        for v in result.verdicts
+        if v.outcome is Outcome.NOT_APPLICABLE and v.rationale.startswith(LOCAL_ABSTAINED)
+    )
+    if abstained:
+        lines += [
+            "",
+            f"the local judge abstained on {plural(abstained, 'judgment')} (counted as n/a):"
+            " too few labelled examples, or unsure; each rationale says why"
+            " (docs/LOCAL_JUDGE.md)",
+        ]
     errors = [v for v in result.verdicts if v.outcome is Outcome.ERROR]
     if errors:
         lines += ["", "errors:"]

@@ -11,7 +11,7 @@ from checker.output import FORMATS, RUN_SCHEMA_VERSION, render
 from checker.results import RunResult
 from checker.runner import run_check
 from checker.store import open_store
-from checker.verdict import VERDICT_SCHEMA_VERSION, Verdict
+from checker.verdict import VERDICT_SCHEMA_VERSION, Outcome, Verdict
 from tests.checker.stub_judge import StubJudge, make_constitution, make_transcript
 
 
@@ -129,3 +129,14 @@ def test_every_format_renders_an_empty_run(tmp_path: Path) -> None:
 def test_unknown_format_is_an_error(result: RunResult) -> None:
     with pytest.raises(CheckerError, match="unknown format 'html'"):
         render(result, "html")
+
+
+def test_table_says_when_the_local_judge_abstained(result: RunResult) -> None:
+    abstained = result.verdicts[0].model_copy(
+        update={"outcome": Outcome.NOT_APPLICABLE, "rationale": "local judge abstained: too few."}
+    )
+    text = render(result.model_copy(update={"verdicts": (abstained,)}), "table")
+    assert text.rstrip().endswith(
+        "the local judge abstained on 1 judgment (counted as n/a): too few labelled examples,"
+        " or unsure; each rationale says why (docs/LOCAL_JUDGE.md)"
+    )
