@@ -79,9 +79,18 @@ class _Named(Protocol):
 
 
 def verdict_provenance(
-    judge: _Named, transcript: Transcript, principle: Principle, sample_index: int = 0
+    judge: _Named,
+    transcript: Transcript,
+    principle: Principle,
+    sample_index: int = 0,
+    *,
+    principle_hash: str | None = None,
+    transcript_hash: str | None = None,
 ) -> dict[str, Any]:
-    """The provenance fields every verdict carries: who judged what, under which key."""
+    """The provenance fields every verdict carries: who judged what, under which key.
+
+    Pass the content hashes when already computed (the runner's cache key has them).
+    """
     return {
         "transcript_id": transcript.id,
         "principle_id": principle.id,
@@ -89,7 +98,7 @@ def verdict_provenance(
         "model": judge.model,
         "prompt_version": judge.prompt_version,
         "principle_version": principle.version,
-        "principle_hash": principle.content_hash(),
-        "transcript_hash": transcript.content_hash(),
+        "principle_hash": principle_hash or principle.content_hash(),
+        "transcript_hash": transcript_hash or transcript.content_hash(),
         "sample_index": sample_index,
     }

@@ -27,7 +27,7 @@ from typing import Any, Literal
 from checker.cascade import CascadeJudge
 from checker.errors import CheckerError
 from checker.evidence import verify_evidence
-from checker.judge import Judge
+from checker.judge import Judge, verdict_provenance
 from checker.results import CascadeTotals, RunInfo, RunResult, RunTotals, build_result
 from checker.store import CacheKey, LinkedVerdict, RunStatus, Store
 from checker.transcript import Role, ToolCallPart, Transcript
@@ -594,17 +594,14 @@ def _provenance(
 def _base_fields(
     transcript: Transcript, principle: Principle, key: CacheKey, judge: Judge
 ) -> dict[str, Any]:
-    return {
-        "transcript_id": transcript.id,
-        "principle_id": principle.id,
-        "judge": judge.name,
-        "model": judge.model,
-        "prompt_version": judge.prompt_version,
-        "principle_version": principle.version,
-        "principle_hash": key.principle_hash,
-        "transcript_hash": key.transcript_hash,
-        "sample_index": key.sample_index,
-    }
+    return verdict_provenance(
+        judge,
+        transcript,
+        principle,
+        key.sample_index,
+        principle_hash=key.principle_hash,
+        transcript_hash=key.transcript_hash,
+    )
 
 
 def _error_verdict(
