@@ -7,10 +7,12 @@ and documented in ``docs/VERDICT.md``.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-VERDICT_SCHEMA_VERSION = 1
+VERDICT_SCHEMA_VERSION = 2
+"""2: ``abstained`` is an outcome of its own, with its reason in ``abstention``."""
 
 LOCAL_ABSTAINED = "local judge abstained"
 """How the local judge's ``not_applicable`` rationale begins when it declines to guess."""
@@ -22,6 +24,9 @@ class Outcome(StrEnum):
     NOT_APPLICABLE = "not_applicable"
     ERROR = "error"
     """The judge failed (transport, refusal, unparseable reply): never counted as a pass."""
+    ABSTAINED = "abstained"
+    """The judge declined to decide (the reason is in :attr:`Verdict.abstention`):
+    never counted as a pass, a violation or "not applicable"."""
 
 
 class QuoteMatch(StrEnum):
@@ -64,6 +69,9 @@ class Verdict(BaseModel):
     rationale: str = ""
     evidence: tuple[Evidence, ...] = ()
     error: str | None = None
+    abstention: str | None = None
+    """Why the judge abstained, as a short phrase ("too few examples"); set only for
+    ``abstained`` verdicts (the rationale may say more)."""
     # provenance
     judge: str = ""
     """The backend: ``anthropic``, ``local``, ..."""
@@ -75,6 +83,17 @@ class Verdict(BaseModel):
     sample_index: int = 0
     usage: Usage = Field(default_factory=Usage)
     latency_s: float = 0.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _abstention_has_a_reason(cls, data: Any) -> Any:
+        abstained = isinstance(data, dict) and data.get("outcome") in (
+            Outcome.ABSTAINED,
+            "abstained",
+        )
+        if abstained and not data.get("abstention"):
+            data = {**data, "abstention": "the judge gave no reason"}
+        return data
 
     @property
     def unsupported_violation(self) -> bool:
