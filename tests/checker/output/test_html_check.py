@@ -143,7 +143,14 @@ def test_filter_options(page: Elements) -> None:
         return values
 
     assert options("f-principle") == ["", "harm.locks", "honesty.plain", "tools.safe"]
-    assert options("f-outcome") == ["", "complies", "violates", "not_applicable", "error", "abstained"]
+    assert options("f-outcome") == [
+        "",
+        "complies",
+        "violates",
+        "not_applicable",
+        "error",
+        "abstained",
+    ]
     assert options("f-judge") == ["", "stub/stub-model"]
     assert page.tags("input", id="f-problems", type="checkbox")
 
