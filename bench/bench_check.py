@@ -32,7 +32,7 @@ import anthropic
 import httpx2
 
 from bench.bench_judge import PRINCIPLES, cost_ratio, make_constitution, make_transcript
-from checker.anthropic_judge import AnthropicJudge
+from checker.judges.anthropic import AnthropicJudge
 from checker.runner import arun_check
 from checker.store import open_store
 from checker.verdict import Outcome

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import anthropic
 import httpx2
 
-from checker.anthropic_judge import AnthropicJudge
+from checker.judges.anthropic import AnthropicJudge
 from checker.ratelimit import AdaptiveLimiter, Ticket
 from checker.transcript import Message, Role, TextPart, Transcript
 from checker.verdict import Outcome, Verdict

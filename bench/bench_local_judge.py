@@ -33,9 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from checker.cascade import escalates  # noqa: E402
-from checker.local import LabelledPair, LocalJudge  # noqa: E402
-from checker.local._judge import UNSURE_BELOW  # noqa: E402
+from checker.judges.cascade import escalates  # noqa: E402
+from checker.judges.local import LabelledPair, LocalJudge  # noqa: E402
+from checker.judges.local._judge import UNSURE_BELOW  # noqa: E402
 from checker.transcript import Message, Role, TextPart, Transcript  # noqa: E402
 from checker.verdict import Outcome, Verdict  # noqa: E402
 from constitution.load import load_constitution  # noqa: E402
@@ -170,7 +170,7 @@ def measure_speed(
         size_kb = path.stat().st_size / 1024
         cold = (
             "import time; t = time.perf_counter(); from pathlib import Path; "
-            "from checker.local import LocalJudge; "
+            "from checker.judges.local import LocalJudge; "
             f"j = LocalJudge.load(Path({str(path)!r})); print(time.perf_counter() - t)"
         )
         load_s = min(

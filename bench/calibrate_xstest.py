@@ -86,7 +86,7 @@ def _human(row: dict[str, str]) -> list[HumanLabel]:
 
 def cross_validate(rules: Constitution, folds: int, store: Store) -> dict[str, ConfusionMatrix]:
     """Grouped K-fold: fit on the other folds' prompts, calibrate on this fold's."""
-    from checker.local import LabelledPair, LocalJudge
+    from checker.judges.local import LabelledPair, LocalJudge
 
     data = {}
     for model in MODELS:

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict
 
 from checker.behaviour_stats import binomial_upper_tail, fisher_exact, mcnemar_exact
 from checker.errors import CheckerError
-from checker.judge import Judge
+from checker.judges import Judge
 from checker.results import PairResult, RunResult
 from checker.runner import arun_check
 from checker.store import Store

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from checker.errors import CheckerError
-from checker.local import FitReport, LabelledPair, LocalJudge, pair_from_verdict
+from checker.judges.local import FitReport, LabelledPair, LocalJudge, pair_from_verdict
 from checker.runner import out_of_scope_reason
 from checker.store import Store
 from checker.transcript import Transcript

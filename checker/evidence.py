@@ -12,7 +12,7 @@ Each quote is looked up in the message it cites (``message_index``, 0-based):
 
 A message's searchable text is every part the judge is shown: text, reasoning,
 tool call names and inputs, tool results and errors, image descriptions; a quote
-may also match the message as :func:`checker.prompts.render_message` shows it to
+may also match the message as :func:`checker.judges.llm.prompts.render_message` shows it to
 the Claude judge.
 """
 
@@ -23,7 +23,7 @@ import re
 import unicodedata
 from typing import Any
 
-from checker.prompts import render_message
+from checker.judges.llm.prompts import render_message
 from checker.transcript import (
     ImagePart,
     Message,

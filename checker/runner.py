@@ -24,11 +24,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from checker.cascade import CascadeJudge
 from checker.errors import CheckerError
 from checker.evidence import verify_evidence
-from checker.judge import Judge, verdict_provenance
-from checker.results import CascadeTotals, RunInfo, RunResult, RunTotals, build_result
+from checker.judges import Judge, run_stats_of, verdict_provenance
+from checker.results import RunInfo, RunResult, RunTotals, build_result
 from checker.store import CacheKey, LinkedVerdict, RunStatus, Store
 from checker.transcript import Role, ToolCallPart, Transcript
 from checker.verdict import Outcome, Usage, Verdict
@@ -663,33 +662,30 @@ def _finish(
     linked = store.run_verdicts(run_id)
     made = [item.verdict for item in linked if not item.cache_hit]
     before = previous or RunTotals()
-    totals = _spend(RunTotals(), made).model_copy(
+    spent = _spend(RunTotals(), made).model_copy(
         update={
             "calls": before.calls + executor.calls,
             "cache_hits": sum(item.cache_hit for item in linked),
             "out_of_scope": before.out_of_scope + executor.out_of_scope,
             "wall_s": before.wall_s + (time.perf_counter() - started),
-            "cascade": _cascade_totals(executor.judge, before.cascade),
         }
+    )
+    totals = RunTotals.model_validate(
+        {**spent.model_dump(), **_judge_stats(executor.judge, before)}
     )
     result = build_result(_placeholder_info(run_id), [item.verdict for item in linked], totals)
     store.finish_run(run_id, status, result.totals.model_dump(mode="json"))
     return result.totals, linked
 
 
-def _cascade_totals(judge: Judge, before: CascadeTotals | None) -> CascadeTotals | None:
-    """The cascade's screening counts for the run (added to a resumed run's)."""
-    if not isinstance(judge, CascadeJudge):
-        return before
-    screened = judge.stats.screened + (before.screened if before else 0)
-    escalated = judge.stats.escalated + (before.escalated if before else 0)
-    return CascadeTotals(
-        screen=judge.screen.name,
-        strong=judge.strong.name,
-        screened=screened,
-        escalated=escalated,
-        saved=screened - escalated,
-    )
+def _judge_stats(judge: Judge, before: RunTotals) -> dict[str, Any]:
+    """The judge's run-level statistics (added to a resumed run's), keyed as in the totals."""
+    stats = run_stats_of(judge)
+    if stats is None or stats.key not in RunTotals.model_fields:
+        return {}
+    previous = getattr(before, stats.key)
+    dumped = previous.model_dump() if hasattr(previous, "model_dump") else previous
+    return {stats.key: stats.merged(dumped)}
 
 
 def _placeholder_info(run_id: int) -> RunInfo:

@@ -46,8 +46,7 @@ from checker.calibration.render import (
     selftest_row,
 )
 from checker.errors import CheckerError
-from checker.judge import Judge
-from checker.judges import make_judge, resolve_judge_name
+from checker.judges import Judge, make_judge, resolve_judge_name
 from checker.runner import DEFAULT_CONCURRENCY, CheckProgress
 from checker.store import open_store
 from checker.transcripts import TranscriptFormat, load_transcripts, parse_mapping

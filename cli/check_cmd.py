@@ -34,8 +34,7 @@ from rich.table import Table
 from rich.text import Text
 
 from checker.errors import CheckerError
-from checker.judge import Judge
-from checker.judges import make_judge, resolve_judge_name
+from checker.judges import Judge, make_judge, resolve_judge_name
 from checker.output import render
 from checker.output.html import render_check_html, stored_transcripts
 from checker.results import RunResult

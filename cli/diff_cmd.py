@@ -31,8 +31,7 @@ from checker.behaviour_diff import (
 )
 from checker.diff_output import render_diff_json, render_diff_markdown, unbumped
 from checker.errors import CheckerError
-from checker.judge import Judge
-from checker.judges import make_judge, resolve_judge_name
+from checker.judges import Judge, make_judge, resolve_judge_name
 from checker.runner import CheckProgress, ProgressCallback
 from checker.store import open_store
 from checker.transcript import Transcript

@@ -20,7 +20,7 @@ from checker.calibration.labels import HumanLabel
 from checker.calibration.metrics import ConfusionMatrix, Metrics, compute_metrics
 from checker.calibration.registry import LabelRegistry, StampedLabel, bind_labels
 from checker.errors import CheckerError
-from checker.judge import Judge
+from checker.judges import Judge
 from checker.results import PairResult
 from checker.runner import DEFAULT_CONCURRENCY, CheckProgress, ProgressCallback, arun_check
 from checker.store import Store

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from checker.errors import CheckerError
-from checker.judge import Judge
+from checker.judges import Judge
 from checker.results import PairResult, RunResult
 from checker.runner import (
     DEFAULT_CONCURRENCY,

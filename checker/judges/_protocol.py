@@ -1,8 +1,23 @@
-"""The judge interface every backend implements."""
+"""The judge interface every backend implements, and the helpers the runner uses on it.
+
+A judge is anything with :class:`Judge`'s attributes and ``grade``. The rest is
+optional and found by duck typing, so a minimal judge stays minimal:
+
+- ``grade_many`` (:class:`GroupedJudge`): one call grades several principles;
+- ``estimate`` (:class:`EstimatingJudge`): tokens and cost before any spend;
+- ``aclose``: release clients (:func:`close_judge` calls it when present);
+- ``run_stats`` (:class:`ReportsRunStats`): run-level figures such as a cascade's
+  screening counts, which the runner records in the run's totals
+  (:func:`run_stats_of`);
+- ``server``: the normalised base URL of the server that judges (``""`` in-process).
+
+:class:`JudgeBase` gives the optional members their defaults.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from checker.transcript import Transcript
@@ -70,6 +85,61 @@ class EstimatingJudge(Protocol):
         for the other principles, as the judge would actually send it.
         """
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class JudgeRunStats:
+    """Run-level figures a judge reports when a run ends.
+
+    ``key`` names the entry of the run's totals that holds them (``cascade`` for
+    :class:`checker.results.CascadeTotals`); figures under a key the totals do not
+    have are not recorded. ``labels`` are kept as they are; ``counts`` are added to
+    a resumed run's.
+    """
+
+    key: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    def merged(self, before: Mapping[str, Any] | None) -> dict[str, Any]:
+        """These figures plus a resumed run's (``before``, as stored)."""
+        previous = before or {}
+        counts = {k: v + int(previous.get(k) or 0) for k, v in self.counts.items()}
+        return {**self.labels, **counts}
+
+
+@runtime_checkable
+class ReportsRunStats(Protocol):
+    """A judge with run-level statistics (the runner records them in the totals)."""
+
+    def run_stats(self) -> JudgeRunStats | None: ...
+
+
+class JudgeBase:
+    """Defaults for the optional members of a judge (subclass it, or write them out)."""
+
+    server: str = ""
+    """Normalised base URL of the server that judges; ``""`` for in-process judges."""
+
+    async def aclose(self) -> None:
+        """Release the judge's clients (nothing to release here)."""
+
+    def run_stats(self) -> JudgeRunStats | None:
+        """Run-level statistics (none here)."""
+        return None
+
+
+async def close_judge(judge: object) -> None:
+    """Call the judge's ``aclose`` when it has one."""
+    closer = getattr(judge, "aclose", None)
+    if closer is not None:
+        await closer()
+
+
+def run_stats_of(judge: object) -> JudgeRunStats | None:
+    """The judge's run-level statistics, or None when it reports none."""
+    report = getattr(judge, "run_stats", None)
+    return report() if callable(report) else None
 
 
 class _Named(Protocol):

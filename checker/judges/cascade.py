@@ -11,8 +11,9 @@ shows which pairs the strong judge never saw.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from checker.judge import Judge
+from checker.judges._protocol import Judge, JudgeBase, JudgeRunStats, close_judge
 from checker.transcript import Transcript
 from checker.verdict import Outcome, Verdict
 from constitution.model import Constitution, Principle
@@ -51,7 +52,7 @@ class CascadeStats:
         return self.screened - self.escalated
 
 
-class CascadeJudge:
+class CascadeJudge(JudgeBase):
     """Screen with ``screen`` (e.g. the local judge), confirm doubtful pairs with ``strong``."""
 
     name = "cascade"
@@ -65,18 +66,20 @@ class CascadeJudge:
         screen_model: str | None = None,
         threshold: float = DEFAULT_THRESHOLD,
         min_score: float = DEFAULT_MIN_SCORE,
+        strong_judge: str = "anthropic",
+        **strong_options: Any,
     ) -> None:
         """By default the screen is the local judge (with the fitted model file
         ``screen_model``, when given, e.g. from ``constitution distill``) and the strong
-        judge is ``anthropic`` (with ``model``, when given, as its model)."""
-        if screen is None:
-            from checker.local import LocalJudge
+        judge is the registered judge ``strong_judge`` (with ``model``, when given, as
+        its model, and ``strong_options`` such as ``timeout_s``)."""
+        if screen is None or strong is None:
+            from checker.judges.registry import make_judge  # the registry lists this module
 
-            screen = LocalJudge(model=screen_model)
-        if strong is None:
-            from checker.judges import make_judge
-
-            strong = make_judge("anthropic", model=model)
+            if screen is None:
+                screen = make_judge("local", model=screen_model)
+            if strong is None:
+                strong = make_judge(strong_judge, model=model, **strong_options)
         self.screen = screen
         self.strong = strong
         self.threshold = threshold
@@ -85,7 +88,25 @@ class CascadeJudge:
             f"{screen.name}:{screen.model}>{strong.name}:{strong.model}@{threshold:g},{min_score:g}"
         )
         self.prompt_version = f"{screen.prompt_version}>{strong.prompt_version}"
+        self.server = str(getattr(strong, "server", ""))
         self.stats = CascadeStats()
+
+    async def aclose(self) -> None:
+        """Close both judges."""
+        await close_judge(self.screen)
+        await close_judge(self.strong)
+
+    def run_stats(self) -> JudgeRunStats:
+        """Pairs screened and escalated (recorded as the run's ``totals.cascade``)."""
+        return JudgeRunStats(
+            key="cascade",
+            labels={"screen": self.screen.name, "strong": self.strong.name},
+            counts={
+                "screened": self.stats.screened,
+                "escalated": self.stats.escalated,
+                "saved": self.stats.saved,
+            },
+        )
 
     def needs_strong(self, verdict: Verdict) -> bool:
         """Whether the screen's verdict must be confirmed by the strong judge."""

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from checker.anthropic_judge import AnthropicJudge
+from checker.judges.anthropic import AnthropicJudge
 from checker.transcript import Message, Role, TextPart, Transcript
 from constitution.model import (
     Constitution,

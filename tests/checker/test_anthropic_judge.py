@@ -8,16 +8,21 @@ from typing import Any
 
 import pytest
 
-from checker.anthropic_judge import (
+from checker.errors import JudgeConfigError
+from checker.judges import EstimatingJudge, GroupedJudge, Judge
+from checker.judges.anthropic import (
     DEFAULT_MODEL,
     MODEL_ENV,
     AnthropicJudge,
     default_effort,
     resolve_model,
 )
-from checker.errors import JudgeConfigError
-from checker.judge import EstimatingJudge, GroupedJudge, Judge
-from checker.prompts import PROMPT_VERSION, render_transcript, system_prompt, transcript_nonce
+from checker.judges.llm.prompts import (
+    PROMPT_VERSION,
+    render_transcript,
+    system_prompt,
+    transcript_nonce,
+)
 from checker.verdict import Outcome, QuoteMatch
 from tests.checker.anthropic_helpers import (
     CONSTITUTION,

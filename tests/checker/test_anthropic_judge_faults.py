@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from checker.anthropic_judge import AnthropicJudge
+from checker.judges.anthropic import AnthropicJudge
 from checker.ratelimit import AdaptiveLimiter, backoff_delay, retry_after_seconds
 from checker.verdict import Outcome, Verdict
 from tests.checker.anthropic_helpers import CONSTITUTION, make_judge, run, transcript

@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from checker.anthropic_judge import AnthropicJudge
+from checker.judges.anthropic import AnthropicJudge
 from checker.verdict import Outcome, Verdict
 from tests.checker.anthropic_helpers import CONSTITUTION, transcript
 

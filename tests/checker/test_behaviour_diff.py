@@ -246,7 +246,7 @@ def test_noise_rate_unknown_without_comparable_regradings() -> None:
 
 
 def test_with_the_local_judge(store: Store, revisions: tuple[Constitution, Constitution]) -> None:
-    pytest.importorskip("checker.local")
+    pytest.importorskip("checker.judges.local")
     from checker.judges import make_judge
 
     old, new = revisions

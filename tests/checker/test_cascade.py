@@ -6,9 +6,9 @@ import asyncio
 import json
 from pathlib import Path
 
-from checker.cascade import CascadeJudge
-from checker.judge import Judge
-from checker.local import LocalJudge
+from checker.judges import Judge
+from checker.judges.cascade import CascadeJudge
+from checker.judges.local import LocalJudge
 from checker.transcript import Message, Role, TextPart, Transcript
 from checker.verdict import Outcome, Verdict
 from constitution.load import load_constitution
@@ -131,7 +131,7 @@ def test_local_screen_marks_who_judged_what() -> None:
 
 
 def test_cascade_over_the_fake_claude_server() -> None:
-    from checker.local import LabelledPair
+    from checker.judges.local import LabelledPair
     from constitution.model import Label
     from tests.checker.anthropic_helpers import make_judge as make_claude
     from tests.fakeapi import FakeMessagesAPI

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from checker.cascade import CascadeJudge
+from checker.judges.cascade import CascadeJudge
 from checker.output import render
 from checker.runner import run_check
 from checker.store import open_store

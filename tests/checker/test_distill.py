@@ -9,7 +9,7 @@ import pytest
 
 from checker.distill import DistillError, distill
 from checker.judges import make_judge
-from checker.local import LocalJudge
+from checker.judges.local import LocalJudge
 from checker.runner import run_check
 from checker.store import Store, StoreError, open_store
 from checker.verdict import Outcome
@@ -72,7 +72,7 @@ def test_the_model_file_round_trips_through_make_judge(
 def test_cascade_verdicts_count_only_where_claude_made_them(
     claude: list[ClaudeStub], store: Store, rules: Constitution
 ) -> None:
-    from checker.cascade import CascadeJudge
+    from checker.judges.cascade import CascadeJudge
 
     cascade = CascadeJudge(LocalJudge(), make_judge("anthropic"))
     run_check(rules, conversations(), cascade, store, principles=["help.no-needless-refusal"])

@@ -6,17 +6,26 @@ from checker.errors import JudgeConfigError
 from checker.judges import make_judge, register_judge, resolve_judge_name, unregister_judge
 from tests.checker.stub_judge import StubJudge
 
+NEITHER = "neither ANTHROPIC_API_KEY nor OPENAI_BASE_URL is set"
+OPENAI = "ANTHROPIC_API_KEY is not set, OPENAI_BASE_URL is"
+
 
 @pytest.mark.parametrize(
     ("name", "env", "expected"),
     [
         ("auto", {"ANTHROPIC_API_KEY": "k"}, ("anthropic", "ANTHROPIC_API_KEY is set")),
-        ("auto", {}, ("local", "ANTHROPIC_API_KEY is not set")),
-        ("auto", {"ANTHROPIC_API_KEY": ""}, ("local", "ANTHROPIC_API_KEY is not set")),
+        ("auto", {}, ("local", NEITHER)),
+        ("auto", {"ANTHROPIC_API_KEY": ""}, ("local", NEITHER)),
+        ("auto", {"OPENAI_BASE_URL": "http://127.0.0.1:8080/v1"}, ("openai", OPENAI)),
+        (
+            "auto",
+            {"ANTHROPIC_API_KEY": "k", "OPENAI_BASE_URL": "http://x/v1"},
+            ("anthropic", "ANTHROPIC_API_KEY is set"),
+        ),
         ("local", {"ANTHROPIC_API_KEY": "k"}, ("local", "--judge local")),
     ],
 )
-def test_auto_means_anthropic_only_with_a_key(
+def test_auto_picks_anthropic_then_openai_then_local(
     name: str, env: dict[str, str], expected: tuple[str, str]
 ) -> None:
     assert resolve_judge_name(name, env) == expected

@@ -60,5 +60,6 @@ def judges(monkeypatch: pytest.MonkeyPatch) -> Iterator[StubJudges]:
     factory = StubJudges()
     register_judge("local", factory)
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     yield factory
     unregister_judge("local")

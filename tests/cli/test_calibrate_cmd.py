@@ -64,7 +64,9 @@ def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_calibrate_table(work: Path, judges: _Judges, run_cli: RunCli) -> None:
     result = run_cli("calibrate", "rules.yaml", "chats.jsonl", "--labels", "labels.csv")
     assert result.code == 0, result.err
-    assert result.err.splitlines()[0] == "judge: local (ANTHROPIC_API_KEY is not set)"
+    assert result.err.splitlines()[0] == (
+        "judge: local (neither ANTHROPIC_API_KEY nor OPENAI_BASE_URL is set)"
+    )
     lines = result.out.splitlines()
     assert lines[0] == (
         "calibration of cal-rules 1.0.0 with stub/stub-model: 4 of 4 labels compared,"
@@ -216,7 +218,7 @@ def test_commands_have_help(run_cli: RunCli) -> None:
 def test_calibrate_xstest_with_the_local_judge(
     corpora_dir: Path, fixtures_dir: Path, tmp_path: Path, run_cli: RunCli
 ) -> None:
-    if not hasattr(pytest.importorskip("checker.local"), "LocalJudge"):
+    if not hasattr(pytest.importorskip("checker.judges.local"), "LocalJudge"):
         pytest.skip("the local judge is not available")
     from tests.checker.calibration.xstest_labels import write_labels
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.local import LabelledPair, LocalJudge
+from checker.judges.local import LabelledPair, LocalJudge
 from constitution.load import load_constitution
 from constitution.model import Label
 from tests.checker.test_cascade import FIXTURES, transcripts

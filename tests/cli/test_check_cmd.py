@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.judges import register_judge, unregister_judge
+from checker.judges import JudgeEntry, register_judge, unregister_judge
 from checker.store import open_store
 from tests.checker.stub_judge import StubJudge, make_transcript
 from tests.cli.conftest import RunCli
@@ -46,7 +46,9 @@ def _write(path: Path, replies: list[str]) -> None:
 def test_check_prints_the_judge_and_a_table(work: Path, judges: _Judges, run_cli: RunCli) -> None:
     result = run_cli("check", "rules.yaml", "chats.jsonl")
     assert result.code == 0, result.err
-    assert result.err.splitlines()[0] == "judge: local (ANTHROPIC_API_KEY is not set)"
+    assert result.err.splitlines()[0] == (
+        "judge: local (neither ANTHROPIC_API_KEY nor OPENAI_BASE_URL is set)"
+    )
     assert "p.one          3         2         1" in result.out
     assert "t1 x p.one: score 0.00" in result.out
     assert judges.calls == 6
@@ -113,7 +115,8 @@ def test_bad_input_exits_2(
 def test_an_unavailable_judge_is_a_clear_error(
     work: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("checker.judges._BUILTIN", {"cascade": ("checker.nowhere", "Judge")})
+    missing = JudgeEntry("cascade", "", "", "checker.nowhere:Judge")
+    monkeypatch.setattr("checker.judges.registry.BUILTIN", (missing,))
     result = run_cli("check", "rules.yaml", "chats.jsonl", "--judge", "cascade")
     assert result.code == 2
     assert "judge checker.nowhere.Judge is not available" in result.err

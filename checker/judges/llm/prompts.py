@@ -1,4 +1,4 @@
-"""Versioned prompt templates and reply schemas of the Claude judge.
+"""Versioned prompt templates and reply schemas shared by the model judges.
 
 A request is laid out so the transcript is a cacheable prefix::
 

@@ -4,13 +4,11 @@
 ``LocalJudge.fit(pairs)`` fits it on labelled (transcript, principle, label) triples,
 such as a stronger judge's stored verdicts, and ``save``/``load`` keep the fit in a
 small JSON file (``LocalJudge(model=PATH)`` loads one, so ``--judge local --model PATH``
-works through :func:`checker.judges.make_judge`). :class:`CascadeJudge` is re-exported
-here for ``--judge cascade``.
+works through :func:`checker.judges.make_judge`).
 """
 
-from checker.cascade import CascadeJudge
-from checker.local._features import Exchange, exchange_of, refusal_score, structure_features
-from checker.local._judge import (
+from checker.judges.local._features import Exchange, exchange_of, refusal_score, structure_features
+from checker.judges.local._judge import (
     METHOD,
     FitReport,
     LabelledPair,
@@ -22,7 +20,6 @@ from checker.local._judge import (
 
 __all__ = [
     "METHOD",
-    "CascadeJudge",
     "Exchange",
     "FitReport",
     "LabelledPair",

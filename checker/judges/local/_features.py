@@ -16,11 +16,11 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from checker.local._embed import E5_DIM, gated_embedding
+from checker.judges.local._embed import E5_DIM, gated_embedding
 from checker.transcript import Role, Transcript
 
 Embedder = Callable[[str], list[float]]
-"""Maps a request text to a fixed-size vector (see :mod:`checker.local._embed`)."""
+"""Maps a request text to a fixed-size vector (see :mod:`checker.judges.local._embed`)."""
 
 HASH_BITS = 12
 """Each hashed namespace (request words, reply-opening words) has ``2**HASH_BITS`` slots."""

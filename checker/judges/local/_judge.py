@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from checker.errors import JudgeConfigError
-from checker.judge import verdict_provenance
-from checker.local._embed import RequestEmbedder
-from checker.local._features import (
+from checker.judges._protocol import JudgeBase, verdict_provenance
+from checker.judges.local._embed import RequestEmbedder
+from checker.judges.local._features import (
     HASH_BITS,
     Embedder,
     Exchange,
@@ -25,7 +25,7 @@ from checker.local._features import (
     structure_features,
     vectorise,
 )
-from checker.local._model import SoftmaxModel, fit_softmax
+from checker.judges.local._model import SoftmaxModel, fit_softmax
 from checker.transcript import Message, Role, TextPart, Transcript
 from checker.verdict import LOCAL_ABSTAINED, Evidence, Outcome, QuoteMatch, Verdict
 from constitution.model import Constitution, Label, Principle, Scope
@@ -189,7 +189,7 @@ def fit_principle(
     )
 
 
-class LocalJudge:
+class LocalJudge(JudgeBase):
     """A judge that runs in-process with no network: lexical features and small linear models.
 
     It reads the last assistant reply and the request it answers, describes what the

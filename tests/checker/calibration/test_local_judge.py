@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from checker.calibration import calibrate, parse_labels, selftest
-from checker.judge import Judge
+from checker.judges import Judge
 from checker.store import Store, open_store
 from constitution.load import load_constitution
 from tests.checker.stub_judge import make_transcript
@@ -18,7 +18,7 @@ from tests.checker.stub_judge import make_transcript
 @pytest.fixture
 def judge() -> Judge:
     try:
-        judge: Judge = importlib.import_module("checker.local").LocalJudge()
+        judge: Judge = importlib.import_module("checker.judges.local").LocalJudge()
     except (ImportError, AttributeError) as exc:
         pytest.skip(f"the local judge is not available: {exc}")
     return judge

@@ -10,7 +10,7 @@ import pytest
 
 from checker.calibration import calibrate, compute_metrics, load_labels
 from checker.calibration.metrics import ConfusionMatrix
-from checker.judge import Judge
+from checker.judges import Judge
 from checker.store import Store, open_store
 from checker.transcript import Transcript
 from checker.transcripts import load_transcripts
@@ -86,7 +86,7 @@ def test_constant_judge_on_gpt4_completions(
 
 def _local_judge() -> Judge:
     try:
-        module = importlib.import_module("checker.local")
+        module = importlib.import_module("checker.judges.local")
         return module.LocalJudge()
     except (ImportError, AttributeError) as exc:
         pytest.skip(f"the local judge is not available: {exc}")

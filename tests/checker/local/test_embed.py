@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from checker.errors import JudgeConfigError
-from checker.local import LabelledPair, LocalJudge
+from checker.judges.local import LabelledPair, LocalJudge
 from checker.transcript import Transcript
 from checker.verdict import Outcome
 from constitution.model import Constitution, Label

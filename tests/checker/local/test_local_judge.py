@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from checker.errors import JudgeConfigError
-from checker.judge import Judge
-from checker.local import (
+from checker.judges import Judge
+from checker.judges.local import (
     METHOD,
     FitReport,
     LabelledPair,
@@ -197,7 +197,7 @@ def test_judge_factory_builds_it_with_a_model_file(
 def test_pairs_from_a_stronger_judges_verdicts(
     demo_constitution: Constitution, demo_transcripts: dict[str, Transcript]
 ) -> None:
-    from checker.local import pair_from_verdict
+    from checker.judges.local import pair_from_verdict
     from checker.verdict import Verdict
 
     principle = demo_constitution.principle("help.no-needless-refusal")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.local import LabelledPair, LocalJudge, refusal_score, structure_features
+from checker.judges.local import LabelledPair, LocalJudge, refusal_score, structure_features
 from checker.transcript import Message, Role, TextPart, Transcript
 from checker.verdict import Outcome
 from constitution.load import load_constitution
