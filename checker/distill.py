@@ -23,6 +23,9 @@ from checker.transcript import Transcript
 from checker.verdict import Outcome, Verdict
 from constitution.model import Constitution
 
+DEFAULT_TEACHER = "anthropic"
+"""The judge whose stored verdicts are learnt from unless told otherwise."""
+
 
 class DistillError(CheckerError):
     """The store holds no verdicts the local judge could be fitted on."""
@@ -52,7 +55,7 @@ def distill(
     store: Store,
     constitution: Constitution,
     *,
-    judge_name: str = "anthropic",
+    judge_name: str = DEFAULT_TEACHER,
     model: str | None = None,
     runs: Sequence[int | str] | None = None,
     features: str = "lexical",

@@ -71,6 +71,13 @@ class CascadeTotals(_Model):
     escalated: int = 0
     saved: int = 0
 
+    def summary(self) -> str:
+        """One line for the terminal."""
+        return (
+            f"cascade: {self.screened} pairs screened by {self.screen}, {self.escalated}"
+            f" escalated to {self.strong}, {self.saved} {self.strong} calls saved"
+        )
+
 
 class RunTotals(_Model):
     pairs: int = 0
@@ -98,6 +105,10 @@ class RunTotals(_Model):
     wall_s: float = 0.0
     cascade: CascadeTotals | None = None
     """Set when the judge is a cascade (``--judge cascade``), else None."""
+
+    def judge_notes(self) -> list[str]:
+        """One line per run-level statistic the judge reported (a cascade's savings)."""
+        return [self.cascade.summary()] if self.cascade is not None else []
 
 
 class RunInfo(_Model):

@@ -17,6 +17,7 @@ from cli import (
     diff_cmd,  # noqa: F401  (registers commands)
     distill_cmd,  # noqa: F401  (registers commands)
     format_cmd,  # noqa: F401  (registers commands)
+    judges_cmd,  # noqa: F401  (registers commands)
     transcripts_cmd,  # noqa: F401  (registers commands)
 )
 from cli._app import app

@@ -46,23 +46,17 @@ from checker.calibration.render import (
     selftest_row,
 )
 from checker.errors import CheckerError
-from checker.judges import Judge, make_judge, resolve_judge_name
+from checker.judges import Judge, close_judge
 from checker.runner import DEFAULT_CONCURRENCY, CheckProgress
 from checker.store import open_store
 from checker.transcripts import TranscriptFormat, load_transcripts, parse_mapping
 from cli._app import app
+from cli._judges import DEFAULT_JUDGE, JudgeOption, ModelOption, TimeoutOption, build_judge
 from cli._output import emit
 from constitution.load import load_constitution
 
 EXIT_FAILED = 1
 T = TypeVar("T")
-
-
-class JudgeName(StrEnum):
-    AUTO = "auto"
-    ANTHROPIC = "anthropic"
-    LOCAL = "local"
-    CASCADE = "cascade"
 
 
 class ReportFormat(StrEnum):
@@ -74,11 +68,6 @@ class ReportFormat(StrEnum):
 ConstitutionArg = Annotated[
     Path, typer.Argument(exists=True, help="The constitution file (YAML or Markdown).")
 ]
-JudgeOption = Annotated[
-    JudgeName,
-    typer.Option(help="Judge: auto = anthropic when ANTHROPIC_API_KEY is set, else local."),
-]
-ModelOption = Annotated[str | None, typer.Option(help="Judge model (default: the judge's).")]
 SamplesOption = Annotated[
     int, typer.Option(min=1, help="Judge each pair K times and compare the majority outcome.")
 ]
@@ -107,8 +96,9 @@ def calibrate(
             " (complies/violates/not_applicable), optional principle_version, principle_hash.",
         ),
     ],
-    judge: JudgeOption = JudgeName.AUTO,
+    judge: JudgeOption = DEFAULT_JUDGE,
     model: ModelOption = None,
+    timeout: TimeoutOption = None,
     mapping: Annotated[
         str | None,
         typer.Option("--map", help="Table columns: prompt=COL,response=COL,id=COL,system=COL."),
@@ -152,7 +142,7 @@ def calibrate(
     except ValueError as exc:
         raise CheckerError(f"--map: {exc}") from None
     stream = load_transcripts(transcripts, format=input_format, mapping=columns)
-    grader = _judge(judge, model)
+    grader = build_judge(judge, model, timeout)
     bar = Progress(
         TextColumn("grading"),
         BarColumn(),
@@ -197,8 +187,9 @@ def calibrate(
 @app.command()
 def selftest(
     constitution: ConstitutionArg,
-    judge: JudgeOption = JudgeName.AUTO,
+    judge: JudgeOption = DEFAULT_JUDGE,
     model: ModelOption = None,
+    timeout: TimeoutOption = None,
     principle: Annotated[
         list[str] | None,
         typer.Option("--principle", help="Test only this principle id (repeatable)."),
@@ -219,7 +210,7 @@ def selftest(
     or the judge, is unclear.
     """
     rules = load_constitution(constitution)
-    grader = _judge(judge, model)
+    grader = build_judge(judge, model, timeout)
     with open_store(db) as store:
         report = _run(
             grader,
@@ -245,20 +236,12 @@ def selftest(
 # -- helpers -------------------------------------------------------------------------
 
 
-def _judge(name: JudgeName, model: str | None) -> Judge:
-    resolved, reason = resolve_judge_name(name.value)
-    Console(stderr=True, highlight=False).print(f"judge: {resolved} ({reason})")
-    return make_judge(resolved, model=model)
-
-
 def _run(judge: Judge, work: Callable[[], Awaitable[T]]) -> T:
     async def go() -> T:
         try:
             return await work()
         finally:
-            closer = getattr(judge, "aclose", None)
-            if closer is not None:
-                await closer()
+            await close_judge(judge)
 
     return asyncio.run(go())
 

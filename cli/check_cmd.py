@@ -34,7 +34,7 @@ from rich.table import Table
 from rich.text import Text
 
 from checker.errors import CheckerError
-from checker.judges import Judge, make_judge, resolve_judge_name
+from checker.judges import Judge, close_judge
 from checker.output import render
 from checker.output.html import render_check_html, stored_transcripts
 from checker.results import RunResult
@@ -55,6 +55,7 @@ from checker.transcripts import (
     parse_mapping,
 )
 from cli._app import app
+from cli._judges import DEFAULT_JUDGE, JudgeOption, ModelOption, TimeoutOption, build_judge
 from cli._output import emit
 from cli.transcripts_cmd import InputFormat, Mapping, SkipInvalid
 from constitution.load import load_constitution
@@ -64,13 +65,6 @@ EXIT_FAIL_ON = 1
 PREFETCH = 10_000
 """Up to this many transcripts are read before the check starts."""
 EXIT_INTERRUPTED = 130
-
-
-class JudgeChoice(StrEnum):
-    AUTO = "auto"
-    ANTHROPIC = "anthropic"
-    LOCAL = "local"
-    CASCADE = "cascade"
 
 
 class ModeChoice(StrEnum):
@@ -118,18 +112,17 @@ def check(
         list[str],
         typer.Argument(help="Transcript files, directories, globs, or - for stdin."),
     ],
-    judge: Annotated[
-        JudgeChoice,
-        typer.Option(help="Judge: auto = anthropic when ANTHROPIC_API_KEY is set, else local."),
-    ] = JudgeChoice.AUTO,
-    model: Annotated[str | None, typer.Option(help="Judge model (default: the judge's).")] = None,
+    judge: JudgeOption = DEFAULT_JUDGE,
+    model: ModelOption = None,
     screen_model: Annotated[
         Path | None,
         typer.Option(
             "--screen-model",
-            help="With --judge cascade: the local judge's model file (from `distill`).",
+            help="For a judge that screens with the local judge (cascade): its model file"
+            " (from `distill`).",
         ),
     ] = None,
+    timeout: TimeoutOption = None,
     principle: Annotated[
         list[str] | None,
         typer.Option("--principle", help="Check only this principle id (repeatable)."),
@@ -164,13 +157,9 @@ def check(
     Exit code 1 when --fail-on matches, 2 for bad input, 130 when interrupted.
     """
     rules = load_constitution(constitution)
-    name, reason = resolve_judge_name(judge.value)
     err = Console(stderr=True, highlight=False)
-    err.print(f"judge: {name} ({reason})")
-    if screen_model is not None and name != "cascade":
-        raise typer.BadParameter("only with --judge cascade", param_hint="--screen-model")
-    screen = {"screen_model": str(screen_model)} if screen_model is not None else {}
-    grader = make_judge(name, model=model, **screen)
+    screen = str(screen_model) if screen_model is not None else None
+    grader = build_judge(judge, model, timeout, screen_model=screen)
     stream = _open_transcripts(transcripts, input_format, mapping, skip_invalid)
     items = _read_transcripts(stream, transcripts)
     with open_store(db) as store:
@@ -197,7 +186,7 @@ def check(
     _report_skipped(err, stream)
     if output_format is not FormatChoice.TABLE or out is not None:
         _print_summary(err, result)
-    _print_cascade(err, result)
+    _print_judge_notes(err, result)
     _exit_for(result, fail_on)
 
 
@@ -295,13 +284,7 @@ async def _plan(
             rules, items, judge, store, principles=principles, samples=samples, mode=mode
         )
     finally:
-        await _close(judge)
-
-
-async def _close(judge: Judge) -> None:
-    closer = getattr(judge, "aclose", None)
-    if closer is not None:
-        await closer()
+        await close_judge(judge)
 
 
 def _describe_plan(plan: CheckPlan, judge: Judge) -> str:
@@ -361,7 +344,7 @@ def _run_with_progress(
         try:
             return await arun_check(rules, items, judge, store, progress=show, **options)
         finally:
-            await _close(judge)
+            await close_judge(judge)
 
     try:
         with progress:
@@ -398,14 +381,9 @@ def _print_summary(err: Console, result: RunResult) -> None:
         err.print(f"  worst: {worst}")
 
 
-def _print_cascade(err: Console, result: RunResult) -> None:
-    c = result.totals.cascade
-    if c is not None:
-        err.print(
-            f"cascade: {c.screened} pairs screened by {c.screen}, {c.escalated} escalated to"
-            f" {c.strong}, {c.saved} {c.strong} calls saved",
-            soft_wrap=True,
-        )
+def _print_judge_notes(err: Console, result: RunResult) -> None:
+    for note in result.totals.judge_notes():
+        err.print(note, soft_wrap=True, markup=False)
 
 
 def _exit_for(result: RunResult, fail_on: list[FailOn] | None) -> None:

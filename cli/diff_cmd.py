@@ -31,13 +31,14 @@ from checker.behaviour_diff import (
 )
 from checker.diff_output import render_diff_json, render_diff_markdown, unbumped
 from checker.errors import CheckerError
-from checker.judges import Judge, make_judge, resolve_judge_name
+from checker.judges import Judge, close_judge
 from checker.runner import CheckProgress, ProgressCallback
 from checker.store import open_store
 from checker.transcript import Transcript
 from checker.transcripts import load_transcripts
 from cli._app import app
 from cli._diff_terminal import print_behaviour_diff, print_text_diff
+from cli._judges import DEFAULT_JUDGE, JudgeOption, ModelOption, TimeoutOption, build_judge
 from cli._output import emit
 from constitution.diff import ConstitutionDiff, diff_constitutions
 from constitution.importer import import_spec
@@ -50,13 +51,6 @@ class DiffFormat(StrEnum):
     MARKDOWN = "markdown"
     JSON = "json"
     HTML = "html"
-
-
-class DiffJudge(StrEnum):
-    AUTO = "auto"
-    ANTHROPIC = "anthropic"
-    LOCAL = "local"
-    CASCADE = "cascade"
 
 
 def _path_of(spec: str) -> Path | None:
@@ -122,9 +116,7 @@ async def _graded(judge: Judge, start: Callable[[ProgressCallback], Any]) -> Beh
             result: BehaviourDiff = await start(update)
             return result
         finally:
-            closer = getattr(judge, "aclose", None)
-            if closer is not None:
-                await closer()
+            await close_judge(judge)
 
 
 @app.command()
@@ -149,11 +141,9 @@ def diff(
             help="Compare --transcripts (A) with these transcripts (B) under one constitution.",
         ),
     ] = None,
-    judge: Annotated[
-        DiffJudge,
-        typer.Option(help="Judge: auto = anthropic when ANTHROPIC_API_KEY is set, else local."),
-    ] = DiffJudge.AUTO,
-    model: Annotated[str | None, typer.Option(help="Judge model (default: the judge's).")] = None,
+    judge: JudgeOption = DEFAULT_JUDGE,
+    model: ModelOption = None,
+    timeout: TimeoutOption = None,
     db: Annotated[
         Path | None,
         typer.Option("--db", help="Results database (default: .constitution/results.db here)."),
@@ -203,7 +193,7 @@ def diff(
     }
     if against:
         rules = _import_revision(old) if prose else load_revision(old)
-        grader = _judge(judge, model)
+        grader = build_judge(judge, model, timeout)
         set_a, set_b = _read(transcripts or []), _read(against)
         shown = (set_a, set_b)
         with open_store(db) as store:
@@ -219,7 +209,7 @@ def diff(
         before, after = load_pair(old, new, prose=prose)
         text = diff_constitutions(before, after)
         if transcripts:
-            grader = _judge(judge, model)
+            grader = build_judge(judge, model, timeout)
             items = _read(transcripts)
             shown = (items, [])
             with open_store(db) as store:
@@ -241,12 +231,6 @@ def diff(
     _emit(text, behaviour, output_format, out, shown)
     if fail_on_unbumped and text is not None and unbumped(text):
         raise typer.Exit(1)
-
-
-def _judge(choice: DiffJudge, model: str | None) -> Judge:
-    name, reason = resolve_judge_name(choice.value)
-    print(f"judge: {name} ({reason})", file=sys.stderr)
-    return make_judge(name, model=model)
 
 
 def _emit(

@@ -11,7 +11,8 @@ from typing import Annotated
 
 import typer
 
-from checker.distill import DistillReport, distill
+from checker.distill import DEFAULT_TEACHER, DistillReport, distill
+from checker.judges import judge_names
 from checker.store import open_store
 from cli._app import app
 from cli.check_cmd import DbOption
@@ -28,8 +29,13 @@ def distill_command(
     ],
     db: DbOption = None,
     from_judge: Annotated[
-        str, typer.Option("--from-judge", help="Learn from this judge's stored verdicts.")
-    ] = "anthropic",
+        str,
+        typer.Option(
+            "--from-judge",
+            help="Learn from this judge's stored verdicts (the name they were stored under:"
+            f" {', '.join(judge_names())}, ...).",
+        ),
+    ] = DEFAULT_TEACHER,
     from_model: Annotated[
         str | None,
         typer.Option("--from-model", help="Only verdicts made by this model of that judge."),

@@ -33,6 +33,10 @@ AUTO = "auto"
 ENTRY_POINT_GROUP = "constitution.judges"
 KEY_ENV = "ANTHROPIC_API_KEY"
 BASE_URL_ENV = "OPENAI_BASE_URL"
+AUTO_RULE = (
+    "anthropic when ANTHROPIC_API_KEY is set, else openai when OPENAI_BASE_URL is set, else local"
+)
+"""What ``auto`` stands for, in words (help text and docs)."""
 TIMEOUT_OPTION = "timeout_s"
 """The factory option of every model judge that bounds one request (``--timeout``)."""
 
@@ -332,6 +336,7 @@ def make_judge(name: str, *, model: str | None = None, **options: Any) -> Judge:
 
 __all__ = [
     "AUTO",
+    "AUTO_RULE",
     "BUILTIN",
     "ENTRY_POINT_GROUP",
     "KEY_ENV",

@@ -1,0 +1,36 @@
+"""Run a check: every transcript against every principle in scope, through the store.
+
+:mod:`._check` runs, plans (``--dry-run``) and reloads checks; :mod:`._planner`
+sorts judgments into done, cached, out of scope and due (and makes cache keys);
+:mod:`._executor` grades them; :mod:`._verdicts` writes the verdicts the runner
+makes itself. See :mod:`checker.runner._check` for how a check proceeds.
+"""
+
+from checker.runner._check import (
+    DEFAULT_CONCURRENCY,
+    MODES,
+    CheckPlan,
+    Mode,
+    arun_check,
+    load_run,
+    plan_check,
+    run_check,
+)
+from checker.runner._executor import CheckProgress, ProgressCallback
+from checker.runner._planner import cache_key, out_of_scope_reason, select_principles
+
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "MODES",
+    "CheckPlan",
+    "CheckProgress",
+    "Mode",
+    "ProgressCallback",
+    "arun_check",
+    "cache_key",
+    "load_run",
+    "out_of_scope_reason",
+    "plan_check",
+    "run_check",
+    "select_principles",
+]

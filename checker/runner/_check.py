@@ -1,0 +1,309 @@
+"""Run a check: every transcript against every principle in scope, through the store.
+
+For each (transcript, principle, sample) the store is asked first; a stored
+judgment with the same cache key is reused without a judge call. The rest are
+graded concurrently (asyncio, at most ``concurrency`` calls in flight), their
+evidence verified, and each verdict committed the moment it arrives: re-running
+an interrupted check (or passing ``resume=RUN``) repeats nothing finished and
+loses nothing. A judge that raises yields an ``error`` verdict, never a pass.
+
+Scheduling: for each transcript one judgment goes first and the others wait until
+it is back, so a judge that caches the transcript as a prompt prefix writes that
+cache once and reads it for every other principle. Released judgments go ahead
+of the first judgments of new transcripts, so a transcript is finished while its
+cache is warm. Transcripts are read as the check goes: at most a window of
+``4 x concurrency`` (at least 64) unfinished transcripts is held at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable, Sequence, Sized
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from checker.errors import CheckerError
+from checker.judges import Judge, run_stats_of
+from checker.results import RunInfo, RunResult, RunTotals, build_result
+from checker.runner._executor import CheckProgress, Executor, ProgressCallback
+from checker.runner._planner import Planner, select_principles
+from checker.store import LinkedVerdict, RunStatus, Store
+from checker.transcript import Transcript
+from checker.verdict import Usage, Verdict
+from constitution.model import Constitution
+
+Mode = Literal["per-principle", "grouped"]
+MODES: tuple[str, ...] = ("per-principle", "grouped")
+DEFAULT_CONCURRENCY = 32
+
+
+@dataclass(frozen=True, slots=True)
+class CheckPlan:
+    """What a check would do (``--dry-run``): nothing is graded or stored."""
+
+    transcripts: int
+    principles: int
+    judgments: int
+    cache_hits: int
+    out_of_scope: int
+    to_judge: int
+    calls: int
+    mode: str
+    estimate: Usage | None
+    """The judge's own estimate of the calls' tokens and cost, if it can make one."""
+
+
+def run_check(
+    constitution: Constitution,
+    transcripts: Iterable[Transcript],
+    judge: Judge,
+    store: Store,
+    **options: Any,
+) -> RunResult:
+    """Synchronous :func:`arun_check` (runs its own event loop)."""
+    return asyncio.run(arun_check(constitution, transcripts, judge, store, **options))
+
+
+async def arun_check(
+    constitution: Constitution,
+    transcripts: Iterable[Transcript],
+    judge: Judge,
+    store: Store,
+    *,
+    principles: Sequence[str] | None = None,
+    samples: int = 1,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    mode: Mode | str = "per-principle",
+    progress: ProgressCallback | None = None,
+    resume: int | str | None = None,
+) -> RunResult:
+    """Grade ``transcripts`` against the constitution's principles; return the run's result.
+
+    ``principles`` limits the check to those ids; ``samples`` K grades each pair K
+    times (see :mod:`checker.results` for how samples are aggregated); ``mode``
+    ``grouped`` grades all principles of a transcript in one call when the judge
+    has ``grade_many`` (otherwise the run falls back to ``per-principle``, and
+    says so in ``result.run.mode``); ``resume`` continues an earlier run.
+    """
+    _check_options(samples, concurrency, mode)
+    grouped = mode == "grouped" and hasattr(judge, "grade_many")
+    selected = select_principles(constitution, principles)
+    started = time.perf_counter()
+    options = {
+        "mode": "grouped" if grouped else "per-principle",
+        "samples": samples,
+        "concurrency": concurrency,
+        "principles": [p.id for p in selected],
+    }
+    run_id, previous = _open_run(store, constitution, judge, resume, options)
+    executor = Executor(judge, constitution, store, run_id, grouped, progress)
+    status = RunStatus.INTERRUPTED
+    try:
+        planner = Planner(selected, judge, store, samples, run_id=run_id)
+        total = None
+        if isinstance(transcripts, Sized):
+            total = len(transcripts) * len(selected) * samples
+        executor.state = CheckProgress(total=total)
+        await executor.run(planner, iter(transcripts), concurrency)
+        status = RunStatus.COMPLETE
+    finally:
+        totals, linked = _finish(store, run_id, status, previous, executor, started)
+    order = [p.id for p in selected]
+    return load_run(store, run_id, principle_order=order, totals=totals, linked=linked)
+
+
+async def plan_check(
+    constitution: Constitution,
+    transcripts: Iterable[Transcript],
+    judge: Judge,
+    store: Store,
+    *,
+    principles: Sequence[str] | None = None,
+    samples: int = 1,
+    mode: Mode | str = "per-principle",
+) -> CheckPlan:
+    """What :func:`arun_check` would grade, and the judge's estimate of its cost."""
+    _check_options(samples, 1, mode)
+    grouped = mode == "grouped" and hasattr(judge, "grade_many")
+    selected = select_principles(constitution, principles)
+    planner = Planner(selected, judge, store, samples, run_id=None)
+    count = hits = out_of_scope = misses = calls = 0
+    estimate = Usage() if hasattr(judge, "estimate") else None
+    for transcript in transcripts:
+        item = planner.plan(transcript)
+        count += 1
+        hits += len(item.hits) + item.done
+        out_of_scope += len(item.out_of_scope)
+        misses += len(item.misses)
+        calls += len({s for s, _ in item.misses}) if grouped else len(item.misses)
+        if estimate is not None and item.misses:
+            unique = {principle.id: principle for _, principle in item.misses}
+            todo = list(unique.values())
+            used = await judge.estimate(transcript, todo, constitution, grouped=grouped)  # type: ignore[attr-defined]
+            estimate = _add_usage(estimate, used, times=len(item.misses) // len(todo))
+    return CheckPlan(
+        transcripts=count,
+        principles=len(selected),
+        judgments=count * len(selected) * samples,
+        cache_hits=hits,
+        out_of_scope=out_of_scope,
+        to_judge=misses,
+        calls=calls,
+        mode="grouped" if grouped else "per-principle",
+        estimate=estimate,
+    )
+
+
+def load_run(
+    store: Store,
+    run_id: int | str,
+    *,
+    principle_order: Sequence[str] | None = None,
+    totals: RunTotals | None = None,
+    linked: Sequence[LinkedVerdict] | None = None,
+) -> RunResult:
+    """Rebuild a run's result from the store (``constitution report RUN``)."""
+    record = store.get_run(run_id)
+    if linked is None:
+        linked = store.run_verdicts(record.id)
+    verdicts = [item.verdict for item in linked]
+    if totals is None:
+        totals = RunTotals.model_validate(record.totals) if record.totals else RunTotals()
+        if not record.totals:
+            made = [item.verdict for item in linked if not item.cache_hit]
+            totals = _spend(totals, made).model_copy(
+                update={"cache_hits": sum(item.cache_hit for item in linked)}
+            )
+    info = RunInfo(
+        id=record.id,
+        started=record.started,
+        finished=record.finished,
+        status=record.status,
+        constitution_id=record.constitution_id,
+        constitution_version=record.constitution_version,
+        judge=record.judge,
+        model=record.model,
+        prompt_version=record.prompt_version,
+        mode=str(record.options.get("mode", "per-principle")),
+        samples=int(record.options.get("samples", 1)),
+    )
+    order = principle_order or record.options.get("principles", ())
+    return build_result(info, verdicts, totals, order)
+
+
+def _check_options(samples: int, concurrency: int, mode: str) -> None:
+    if samples < 1:
+        raise CheckerError(f"samples must be at least 1, not {samples}")
+    if concurrency < 1:
+        raise CheckerError(f"concurrency must be at least 1, not {concurrency}")
+    if mode not in MODES:
+        raise CheckerError(f"unknown mode {mode!r}: expected one of {', '.join(MODES)}")
+
+
+def _open_run(
+    store: Store,
+    constitution: Constitution,
+    judge: Judge,
+    resume: int | str | None,
+    options: dict[str, Any],
+) -> tuple[int, RunTotals | None]:
+    if resume is None:
+        run_id = store.start_run(
+            constitution_id=constitution.id,
+            constitution_version=constitution.version,
+            judge=judge.name,
+            model=judge.model,
+            prompt_version=judge.prompt_version,
+            options=options,
+        )
+        return run_id, None
+    record = store.get_run(resume)
+    mine = (constitution.id, judge.name, judge.model, judge.prompt_version)
+    theirs = (record.constitution_id, record.judge, record.model, record.prompt_version)
+    if mine != theirs:
+        raise CheckerError(
+            f"run {record.id} checked {theirs[0]} with {theirs[1]}/{theirs[2]}"
+            f" (prompt {theirs[3]}): cannot resume it with {mine[0]} and"
+            f" {mine[1]}/{mine[2]} (prompt {mine[3]})"
+        )
+    store.reopen_run(record.id)
+    previous = RunTotals.model_validate(record.totals) if record.totals else None
+    return record.id, previous
+
+
+def _add_usage(total: Usage, more: Usage, *, times: int = 1) -> Usage:
+    times = max(times, 1)
+    return Usage(
+        input_tokens=total.input_tokens + more.input_tokens * times,
+        cache_read_tokens=total.cache_read_tokens + more.cache_read_tokens * times,
+        cache_write_tokens=total.cache_write_tokens + more.cache_write_tokens * times,
+        output_tokens=total.output_tokens + more.output_tokens * times,
+        cost_usd=total.cost_usd + more.cost_usd * times,
+    )
+
+
+def _spend(totals: RunTotals, made: Iterable[Verdict]) -> RunTotals:
+    usage = Usage()
+    for verdict in made:
+        usage = _add_usage(usage, verdict.usage)
+    return totals.model_copy(
+        update={
+            "input_tokens": usage.input_tokens,
+            "cache_read_tokens": usage.cache_read_tokens,
+            "cache_write_tokens": usage.cache_write_tokens,
+            "output_tokens": usage.output_tokens,
+            "cost_usd": round(usage.cost_usd, 8),
+        }
+    )
+
+
+def _finish(
+    store: Store,
+    run_id: int,
+    status: str,
+    previous: RunTotals | None,
+    executor: Executor,
+    started: float,
+) -> tuple[RunTotals, list[LinkedVerdict]]:
+    """Write the run's totals (spend counted from the verdicts it made) and its status."""
+    linked = store.run_verdicts(run_id)
+    made = [item.verdict for item in linked if not item.cache_hit]
+    before = previous or RunTotals()
+    spent = _spend(RunTotals(), made).model_copy(
+        update={
+            "calls": before.calls + executor.calls,
+            "cache_hits": sum(item.cache_hit for item in linked),
+            "out_of_scope": before.out_of_scope + executor.out_of_scope,
+            "wall_s": before.wall_s + (time.perf_counter() - started),
+        }
+    )
+    totals = RunTotals.model_validate(
+        {**spent.model_dump(), **_judge_stats(executor.judge, before)}
+    )
+    result = build_result(_placeholder_info(run_id), [item.verdict for item in linked], totals)
+    store.finish_run(run_id, status, result.totals.model_dump(mode="json"))
+    return result.totals, linked
+
+
+def _judge_stats(judge: Judge, before: RunTotals) -> dict[str, Any]:
+    """The judge's run-level statistics (added to a resumed run's), keyed as in the totals."""
+    stats = run_stats_of(judge)
+    if stats is None or stats.key not in RunTotals.model_fields:
+        return {}
+    previous = getattr(before, stats.key)
+    dumped = previous.model_dump() if hasattr(previous, "model_dump") else previous
+    return {stats.key: stats.merged(dumped)}
+
+
+def _placeholder_info(run_id: int) -> RunInfo:
+    return RunInfo(
+        id=run_id,
+        started="",
+        status="",
+        constitution_id="",
+        constitution_version="",
+        judge="",
+        model="",
+        prompt_version="",
+    )

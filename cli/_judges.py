@@ -1,0 +1,72 @@
+"""The ``--judge``, ``--model`` and ``--timeout`` options, all from the judge registry.
+
+No command names a judge: the choices, the help text and the options a judge takes
+come from :mod:`checker.judges.registry`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from checker.judges import (
+    AUTO,
+    TIMEOUT_OPTION,
+    Judge,
+    find_judge,
+    judge_choices,
+    judge_entries,
+    make_judge,
+    resolve_judge_name,
+)
+from checker.judges.registry import AUTO_RULE
+
+if TYPE_CHECKING:
+    JudgeChoice = StrEnum
+else:
+    JudgeChoice = StrEnum("JudgeChoice", {name: name for name in judge_choices()})
+"""``auto`` and every registered judge (built-in and installed plugins)."""
+
+DEFAULT_JUDGE: Any = JudgeChoice(AUTO)
+JUDGE_HELP = (
+    f"Judge: {', '.join(judge_choices()[1:])}, or auto = {AUTO_RULE}."
+    " `constitution judges` lists them."
+)
+OPTION_FLAGS = {TIMEOUT_OPTION: "--timeout", "screen_model": "--screen-model"}
+"""The CLI flag of each judge factory option (for error messages)."""
+
+JudgeOption = Annotated[JudgeChoice, typer.Option("--judge", help=JUDGE_HELP)]
+ModelOption = Annotated[str | None, typer.Option(help="Judge model (default: the judge's).")]
+TimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        min=0.001,
+        help="Seconds one request to a model judge may take before it is retried"
+        " (default: the judge's).",
+    ),
+]
+
+
+def build_judge(
+    choice: str, model: str | None, timeout: float | None = None, **options: Any
+) -> Judge:
+    """The judge ``choice`` names, after saying on stderr which it is and why.
+
+    An option the judge does not take (``--timeout`` for the local judge) is a usage
+    error naming the judges that take it.
+    """
+    name, reason = resolve_judge_name(str(choice))
+    typer.echo(f"judge: {name} ({reason})", err=True)
+    given = {k: v for k, v in {TIMEOUT_OPTION: timeout, **options}.items() if v is not None}
+    entry = find_judge(name)
+    for option in given:
+        if not entry.takes(option):
+            takers = [e.name for e in judge_entries() if e.takes(option)]
+            raise typer.BadParameter(
+                f"only with --judge {' or '.join(takers)}",
+                param_hint=OPTION_FLAGS.get(option, option),
+            )
+    return make_judge(name, model=model, **given)
