@@ -160,3 +160,21 @@ def test_cascade_over_the_fake_claude_server() -> None:
     assert verdicts["safe-answered"].judge == "local"
     assert verdicts["no-reply"].judge == "anthropic"  # the local judge abstained
     assert 0 < cascade.stats.saved < 5
+
+
+def test_the_cascade_passes_options_to_its_strong_judge() -> None:
+    from checker.judges import make_judge, register_judge, unregister_judge
+
+    seen: list[dict[str, object]] = []
+
+    def strong(**options: object) -> FixedJudge:
+        seen.append(options)
+        return FixedJudge(Outcome.COMPLIES, 1.0, 1.0)
+
+    register_judge("anthropic", strong)
+    try:
+        cascade = make_judge("cascade", model="m-9", timeout_s=3.0)
+    finally:
+        unregister_judge("anthropic")
+    assert seen == [{"model": "m-9", "timeout_s": 3.0}]
+    assert cascade.run_stats().key == "cascade"  # type: ignore[attr-defined]

@@ -233,3 +233,37 @@ def test_html_of_a_streamed_check_reads_transcripts_back_from_the_store(
     result = run_cli("check", "rules.yaml", "chats.jsonl", "--format", "html")
     assert result.code == 0, result.err
     assert all(f"question {i}" in result.out for i in range(3))
+
+
+def test_timeout_reaches_model_judges_only(
+    work: Path, judges: _Judges, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = run_cli("check", "rules.yaml", "chats.jsonl", "--judge", "local", "--timeout", "5")
+    assert result.code == 2
+    assert "--timeout" in result.err and "only with --judge anthropic or openai" in result.err
+    seen: list[dict[str, object]] = []
+
+    def factory(**options: object) -> StubJudge:
+        seen.append(options)
+        return StubJudge()
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    register_judge("anthropic", factory)
+    try:
+        result = run_cli("check", "rules.yaml", "chats.jsonl", "--timeout", "7.5")
+    finally:
+        unregister_judge("anthropic")
+    assert result.code == 0, result.err
+    assert seen == [{"timeout_s": 7.5}]
+
+
+@pytest.mark.parametrize("command", ["check", "diff", "calibrate", "selftest"])
+def test_judge_choices_and_timeout_come_from_the_registry(run_cli: RunCli, command: str) -> None:
+    from checker.judges import judge_choices
+
+    result = run_cli(command, "--help")
+    assert result.code == 0
+    flat = " ".join(result.out.replace("│", " ").split())
+    assert "--timeout" in flat
+    for name in judge_choices():
+        assert name in flat

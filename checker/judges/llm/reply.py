@@ -51,7 +51,8 @@ def reply_from_object(data: Any, schema: type[_R], expect_ids: Sequence[str] = (
 
 def checked_reply(reply: _R, expect_ids: Sequence[str] = ()) -> _R:
     """``reply`` when its numbers are in 0..1 and it answers every id in ``expect_ids``."""
-    for verdict in getattr(reply, "verdicts", None) or [reply]:
+    verdicts: list[Any] = getattr(reply, "verdicts", [reply])
+    for verdict in verdicts:
         for value in (verdict.score, verdict.confidence):
             if value is not None and not 0.0 <= value <= 1.0:
                 raise MalformedReply(f"value {value} outside 0..1")
