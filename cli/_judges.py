@@ -7,6 +7,7 @@ come from :mod:`checker.judges.registry`.
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -21,7 +22,7 @@ from checker.judges import (
     make_judge,
     resolve_judge_name,
 )
-from checker.judges.registry import AUTO_RULE
+from checker.judges.registry import AUTO_RULE, judges_taking
 
 if TYPE_CHECKING:
     JudgeChoice = StrEnum
@@ -34,11 +35,20 @@ JUDGE_HELP = (
     f"Judge: {', '.join(judge_choices()[1:])}, or auto = {AUTO_RULE}."
     " `constitution judges` lists them."
 )
-OPTION_FLAGS = {TIMEOUT_OPTION: "--timeout", "screen_model": "--screen-model"}
+SCREEN_OPTION = "screen_model"
+OPTION_FLAGS = {TIMEOUT_OPTION: "--timeout", SCREEN_OPTION: "--screen-model"}
 """The CLI flag of each judge factory option (for error messages)."""
 
 JudgeOption = Annotated[JudgeChoice, typer.Option("--judge", help=JUDGE_HELP)]
 ModelOption = Annotated[str | None, typer.Option(help="Judge model (default: the judge's).")]
+ScreenModelOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--screen-model",
+        help="The screening local judge's model file (from `distill`), with --judge"
+        f" {' or '.join(judges_taking(SCREEN_OPTION))}.",
+    ),
+]
 TimeoutOption = Annotated[
     float | None,
     typer.Option(
@@ -64,7 +74,7 @@ def build_judge(
     entry = find_judge(name)
     for option in given:
         if not entry.takes(option):
-            takers = [e.name for e in judge_entries() if e.takes(option)]
+            takers = [e.name for e in judge_entries() if e.takes(option)]  # plugins too
             raise typer.BadParameter(
                 f"only with --judge {' or '.join(takers)}",
                 param_hint=OPTION_FLAGS.get(option, option),

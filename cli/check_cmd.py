@@ -55,7 +55,14 @@ from checker.transcripts import (
     parse_mapping,
 )
 from cli._app import app
-from cli._judges import DEFAULT_JUDGE, JudgeOption, ModelOption, TimeoutOption, build_judge
+from cli._judges import (
+    DEFAULT_JUDGE,
+    JudgeOption,
+    ModelOption,
+    ScreenModelOption,
+    TimeoutOption,
+    build_judge,
+)
 from cli._output import emit
 from cli.transcripts_cmd import InputFormat, Mapping, SkipInvalid
 from constitution.load import load_constitution
@@ -114,14 +121,7 @@ def check(
     ],
     judge: JudgeOption = DEFAULT_JUDGE,
     model: ModelOption = None,
-    screen_model: Annotated[
-        Path | None,
-        typer.Option(
-            "--screen-model",
-            help="For a judge that screens with the local judge (cascade): its model file"
-            " (from `distill`).",
-        ),
-    ] = None,
+    screen_model: ScreenModelOption = None,
     timeout: TimeoutOption = None,
     principle: Annotated[
         list[str] | None,

@@ -273,6 +273,11 @@ def judge_choices() -> tuple[str, ...]:
     return (AUTO, *judge_names())
 
 
+def judges_taking(option: str) -> tuple[str, ...]:
+    """The judges whose factory takes ``option`` (as registered; plugins are not imported)."""
+    return tuple(entry.name for entry in _REGISTRY.entries() if entry.takes(option))
+
+
 def find_judge(name: str) -> JudgeEntry:
     """The entry for ``name``; :class:`JudgeConfigError` names the known judges."""
     _REGISTRY.check_plugins()
@@ -349,6 +354,7 @@ __all__ = [
     "judge_choices",
     "judge_entries",
     "judge_names",
+    "judges_taking",
     "make_judge",
     "register_judge",
     "resolve_judge_name",
