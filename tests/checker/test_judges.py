@@ -49,3 +49,49 @@ def test_unknown_judge_and_bad_options_are_config_errors() -> None:
             make_judge("stubby", colour="blue")
     finally:
         unregister_judge("stubby")
+
+
+def test_the_registry_lists_each_built_in_judge_once() -> None:
+    from checker.judges import judge_choices, judge_entries
+
+    names = [entry.name for entry in judge_entries()]
+    assert names[:4] == ["anthropic", "openai", "local", "cascade"]
+    assert len(names) == len(set(names))
+    assert judge_choices()[0] == "auto" and "auto" not in names
+    for entry in judge_entries():
+        assert entry.description and entry.needs
+
+
+def test_availability_says_why_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    from checker.judges import find_judge, registry
+
+    assert find_judge("local").available({}).usable
+    anthropic = find_judge("anthropic")
+    assert anthropic.available({}).reason == "ANTHROPIC_API_KEY is not set"
+    assert anthropic.available({"ANTHROPIC_API_KEY": "k"}).usable
+    assert "ANTHROPIC_API_KEY" in find_judge("cascade").available({}).reason
+    real = registry._module_exists
+    monkeypatch.setattr(
+        registry, "_module_exists", lambda m: False if m == "checker.judges.openai" else real(m)
+    )
+    status = find_judge("openai").available({"OPENAI_BASE_URL": "http://127.0.0.1:1/v1"})
+    assert not status.usable and status.reason.startswith("not installed")
+    monkeypatch.setattr(registry, "_module_exists", lambda m: True)
+    assert find_judge("openai").available({"OPENAI_BASE_URL": "http://127.0.0.1:1/v1"}).usable
+    assert "OPENAI_BASE_URL" in find_judge("openai").available({}).reason
+
+
+def test_options_set_to_none_are_left_out() -> None:
+    seen: list[dict[str, object]] = []
+
+    def factory(**options: object) -> StubJudge:
+        seen.append(options)
+        return StubJudge()
+
+    register_judge("stubby", factory)
+    try:
+        make_judge("stubby", model=None, timeout_s=None)
+        make_judge("stubby", model="m", timeout_s=2.0)
+    finally:
+        unregister_judge("stubby")
+    assert seen == [{}, {"model": "m", "timeout_s": 2.0}]

@@ -267,3 +267,20 @@ def test_judge_choices_and_timeout_come_from_the_registry(run_cli: RunCli, comma
     assert "--timeout" in flat
     for name in judge_choices():
         assert name in flat
+
+
+def test_auto_picks_openai_when_only_a_base_url_is_set(
+    work: Path, judges: _Judges, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    factory = _Judges()
+    register_judge("openai", factory)
+    try:
+        result = run_cli("check", "rules.yaml", "chats.jsonl")
+    finally:
+        unregister_judge("openai")
+    assert result.code == 0, result.err
+    assert result.err.splitlines()[0] == (
+        "judge: openai (ANTHROPIC_API_KEY is not set, OPENAI_BASE_URL is)"
+    )
+    assert factory.made
