@@ -1,10 +1,12 @@
 """``constitution check``, ``runs`` and ``report``: grade transcripts, list and re-render runs.
 
-Exit codes of ``check`` and ``report``: 0 when the run finished and nothing matched
-``--fail-on``; 1 when ``--fail-on violates`` and a pair's outcome is ``violates``, or
-``--fail-on error`` and a judgment failed; 2 for bad input (unreadable constitution
-or transcripts, unknown principle, judge that cannot be set up); 130 when
-interrupted (every finished judgment is kept: re-run, or ``--resume RUN``).
+Exit codes of ``check`` and ``report``: 0 when the run finished and no ``--fail-on``
+gate failed; 1 when one did (see :mod:`checker.gate`: ``violates`` fails on a
+violation and on more errored judgments than ``--allow-errors`` permits, ``error``
+on such errors, ``abstained`` on any abstention; stderr says why); 2 for bad input
+(unreadable constitution or transcripts, unknown principle, judge that cannot be
+set up); 130 when interrupted (every finished judgment is kept: re-run, or
+``--resume RUN``).
 """
 
 from __future__ import annotations
@@ -34,9 +36,10 @@ from rich.table import Table
 from rich.text import Text
 
 from checker.errors import CheckerError
+from checker.gate import Gate, gate_failures, gate_notes
 from checker.judge import Judge
 from checker.judges import make_judge, resolve_judge_name
-from checker.output import render
+from checker.output import judgments_line, render
 from checker.output.html import render_check_html, stored_transcripts
 from checker.results import RunResult
 from checker.runner import (
@@ -88,11 +91,6 @@ class FormatChoice(StrEnum):
     HTML = "html"
 
 
-class FailOn(StrEnum):
-    VIOLATES = "violates"
-    ERROR = "error"
-
-
 DbOption = Annotated[
     Path | None,
     typer.Option("--db", help="Results database (default: .constitution/results.db here)."),
@@ -102,10 +100,19 @@ OutOption = Annotated[
     Path | None, typer.Option("--out", help="Write the output to this file instead of stdout.")
 ]
 FailOnOption = Annotated[
-    list[FailOn] | None,
+    list[Gate] | None,
     typer.Option(
         "--fail-on",
-        help="Exit with code 1 when a pair violates, or a judgment failed (repeatable).",
+        help="Exit 1 when a pair violates (or more judgments errored than --allow-errors"
+        " permits), a judgment errored, or one abstained (repeatable).",
+    ),
+]
+AllowErrorsOption = Annotated[
+    int,
+    typer.Option(
+        "--allow-errors",
+        min=0,
+        help="Errored judgments --fail-on violates/error lets through (default 0).",
     ),
 ]
 
@@ -149,6 +156,7 @@ def check(
     output_format: FormatOption = FormatChoice.TABLE,
     out: OutOption = None,
     fail_on: FailOnOption = None,
+    allow_errors: AllowErrorsOption = 0,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Count judgments, calls, tokens and cost; grade none.")
     ] = False,
@@ -199,7 +207,7 @@ def check(
     if output_format is not FormatChoice.TABLE or out is not None:
         _print_summary(err, result)
     _print_cascade(err, result)
-    _exit_for(result, fail_on)
+    _exit_for(err, result, fail_on, allow_errors)
 
 
 @app.command()
@@ -243,8 +251,9 @@ def report(
     output_format: FormatOption = FormatChoice.TABLE,
     out: OutOption = None,
     fail_on: FailOnOption = None,
+    allow_errors: AllowErrorsOption = 0,
 ) -> None:
-    """Render a stored run again, in any format. Exit code 1 when --fail-on matches."""
+    """Render a stored run again, in any format. Exit code 1 when a --fail-on gate fails."""
     with open_store(db) as store:
         result = load_run(store, run)
         html = output_format is FormatChoice.HTML
@@ -253,7 +262,7 @@ def report(
         emit(render_check_html(result, shown), out)
     else:
         emit(render(result, output_format.value), out)
-    _exit_for(result, fail_on)
+    _exit_for(Console(stderr=True, highlight=False), result, fail_on, allow_errors)
 
 
 # -- helpers -------------------------------------------------------------------------
@@ -385,10 +394,9 @@ def _report_skipped(err: Console, stream: TranscriptStream) -> None:
 
 def _print_summary(err: Console, result: RunResult) -> None:
     t = result.totals
-    err.print(
-        f"run {result.run.id}: {t.judgments} judgments, {t.calls} calls, {t.cache_hits} cached,"
-        f" {t.errors} errors, {t.violations} violations, ${t.cost_usd:.4f}"
-    )
+    err.print(f"run {result.run.id}: {judgments_line(result)}", soft_wrap=True)
+    violations = f"{t.violations} violation{'' if t.violations == 1 else 's'}"
+    err.print(f"  {violations}, {t.calls} calls, {t.cache_hits} cached, ${t.cost_usd:.4f}")
     for p in result.principles:
         rate = "-" if p.violation_rate is None else f"{p.violation_rate * 100:.1f}%"
         err.print(f"  {p.principle_id}: {rate} violating ({p.violates}/{p.complies + p.violates})")
@@ -409,10 +417,16 @@ def _print_cascade(err: Console, result: RunResult) -> None:
         )
 
 
-def _exit_for(result: RunResult, fail_on: list[FailOn] | None) -> None:
-    reasons = set(fail_on or ())
-    if (FailOn.VIOLATES in reasons and result.has_violations) or (
-        FailOn.ERROR in reasons and result.has_errors
-    ):
+def _exit_for(
+    err: Console, result: RunResult, fail_on: list[Gate] | None, allow_errors: int
+) -> None:
+    """Say what the gates let through, and exit 1 (saying why) when one fails."""
+    gates = fail_on or []
+    for note in gate_notes(result, gates, allow_errors):
+        err.print(f"gate: {note}", soft_wrap=True, markup=False)
+    failures = gate_failures(result, gates, allow_errors)
+    for reason in failures:
+        err.print(f"gate failed: {reason}", soft_wrap=True, markup=False)
+    if failures:
         sys.stdout.flush()
         raise typer.Exit(EXIT_FAIL_ON)

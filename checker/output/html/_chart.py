@@ -27,10 +27,14 @@ class ChartRow:
     rate: float | None
     caption: str
     level: str
-    """``none``, ``low``, ``mid`` or ``high``: the bar's colour class."""
+    """``none``, ``low``, ``mid``, ``high`` or ``ungraded`` (no pair graded: only
+    abstentions and errors): the bar's colour class."""
 
 
-def _level(rate: float | None) -> str:
+def _level(summary: PrincipleSummary) -> str:
+    rate = summary.violation_rate
+    if rate is None and summary.pairs and summary.abstained + summary.errors == summary.pairs:
+        return "ungraded"
     if rate is None or rate == 0:
         return "none"
     if rate < 0.1:
@@ -42,10 +46,15 @@ def _level(rate: float | None) -> str:
 
 def _caption(summary: PrincipleSummary) -> str:
     applicable = summary.complies + summary.violates
-    if summary.violation_rate is None:
-        text = "n/a (never applied)"
-    else:
+    undecided = summary.abstained + summary.errors
+    if summary.violation_rate is not None:
         text = f"{summary.violation_rate * 100:.1f}% ({summary.violates}/{applicable})"
+    elif undecided == summary.pairs:
+        text = "not graded"
+    else:
+        text = "n/a (never applied)"
+    if summary.abstained:
+        text += f", {summary.abstained} abstained"
     if summary.errors:
         text += f", {summary.errors} error" + ("" if summary.errors == 1 else "s")
     return text
@@ -65,7 +74,7 @@ def chart_rows(summaries: Sequence[PrincipleSummary]) -> list[ChartRow]:
                 bar=round((rate or 0.0) * BAR_MAX, 1),
                 rate=rate,
                 caption=_caption(summary),
-                level=_level(rate),
+                level=_level(summary),
             )
         )
     return rows
