@@ -39,7 +39,7 @@ from checker.errors import CheckerError
 from checker.gate import Gate, gate_failures, gate_notes
 from checker.judge import Judge
 from checker.judges import make_judge, resolve_judge_name
-from checker.output import judgments_line, render
+from checker.output import judgments_line, rate_caption, render
 from checker.output.html import render_check_html, stored_transcripts
 from checker.results import RunResult
 from checker.runner import (
@@ -398,8 +398,7 @@ def _print_summary(err: Console, result: RunResult) -> None:
     violations = f"{t.violations} violation{'' if t.violations == 1 else 's'}"
     err.print(f"  {violations}, {t.calls} calls, {t.cache_hits} cached, ${t.cost_usd:.4f}")
     for p in result.principles:
-        rate = "-" if p.violation_rate is None else f"{p.violation_rate * 100:.1f}%"
-        err.print(f"  {p.principle_id}: {rate} violating ({p.violates}/{p.complies + p.violates})")
+        err.print(f"  {p.principle_id}: {rate_caption(p)}", markup=False)
     if result.worst_transcripts:
         worst = ", ".join(
             f"{w.transcript_id} ({w.violations})" for w in result.worst_transcripts[:5]

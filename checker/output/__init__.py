@@ -20,7 +20,7 @@ from checker.output._json import (
 from checker.output._junit import render_junit
 from checker.output._markdown import render_markdown
 from checker.output._table import render_table
-from checker.output._text import judgments_line
+from checker.output._text import judgments_line, rate_caption
 from checker.results import RunResult
 
 Renderer = Callable[[RunResult], str]
@@ -52,6 +52,7 @@ __all__ = [
     "RUN_SCHEMA",
     "RUN_SCHEMA_VERSION",
     "judgments_line",
+    "rate_caption",
     "render",
     "render_json",
     "render_jsonl",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from checker.results import RunResult
+from checker.results import PrincipleSummary, RunResult
 from checker.verdict import Evidence, Outcome
 
 RATIONALE_CHARS = 240
@@ -59,6 +59,23 @@ def abstention_reasons(result: RunResult) -> str:
     return "; ".join(
         f"{g.judgments} {g.reason}, on {plural(g.principles, 'principle')}" for g in groups
     )
+
+
+def rate_caption(summary: PrincipleSummary) -> str:
+    """``9.1% (1/11), 3 abstained``; ``not graded`` when no pair was decided, ``n/a
+    (never applied)`` when every decided pair was not applicable."""
+    applicable = summary.complies + summary.violates
+    if summary.violation_rate is not None:
+        text = f"{summary.violation_rate * 100:.1f}% ({summary.violates}/{applicable})"
+    elif summary.abstained + summary.errors == summary.pairs:
+        text = "not graded"
+    else:
+        text = "n/a (never applied)"
+    if summary.abstained:
+        text += f", {summary.abstained} abstained"
+    if summary.errors:
+        text += f", {plural(summary.errors, 'error')}"
+    return text
 
 
 def counts_line(result: RunResult) -> str:

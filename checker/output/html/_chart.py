@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from checker.output._text import rate_caption
 from checker.results import PrincipleSummary
 
 CHART_WIDTH = 900
@@ -44,22 +45,6 @@ def _level(summary: PrincipleSummary) -> str:
     return "high"
 
 
-def _caption(summary: PrincipleSummary) -> str:
-    applicable = summary.complies + summary.violates
-    undecided = summary.abstained + summary.errors
-    if summary.violation_rate is not None:
-        text = f"{summary.violation_rate * 100:.1f}% ({summary.violates}/{applicable})"
-    elif undecided == summary.pairs:
-        text = "not graded"
-    else:
-        text = "n/a (never applied)"
-    if summary.abstained:
-        text += f", {summary.abstained} abstained"
-    if summary.errors:
-        text += f", {summary.errors} error" + ("" if summary.errors == 1 else "s")
-    return text
-
-
 def chart_rows(summaries: Sequence[PrincipleSummary]) -> list[ChartRow]:
     rows = []
     for i, summary in enumerate(summaries):
@@ -73,7 +58,7 @@ def chart_rows(summaries: Sequence[PrincipleSummary]) -> list[ChartRow]:
                 y=TOP + i * ROW_HEIGHT,
                 bar=round((rate or 0.0) * BAR_MAX, 1),
                 rate=rate,
-                caption=_caption(summary),
+                caption=rate_caption(summary),
                 level=_level(summary),
             )
         )
