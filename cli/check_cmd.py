@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import sys
 from collections.abc import Iterable
 from enum import StrEnum
 from itertools import chain, islice
@@ -36,10 +35,10 @@ from rich.table import Table
 from rich.text import Text
 
 from checker.errors import CheckerError
-from checker.gate import Gate, gate_failures, gate_notes
+from checker.gate import Gate
 from checker.judge import Judge
 from checker.judges import make_judge, resolve_judge_name
-from checker.output import judgments_line, rate_caption, render
+from checker.output import render
 from checker.output.html import render_check_html, stored_transcripts
 from checker.results import RunResult
 from checker.runner import (
@@ -59,12 +58,12 @@ from checker.transcripts import (
     parse_mapping,
 )
 from cli._app import app
+from cli._check_summary import exit_for_gates, print_cascade, print_summary
 from cli._output import emit
 from cli.transcripts_cmd import InputFormat, Mapping, SkipInvalid
 from constitution.load import load_constitution
 from constitution.model import Constitution
 
-EXIT_FAIL_ON = 1
 PREFETCH = 10_000
 """Up to this many transcripts are read before the check starts."""
 EXIT_INTERRUPTED = 130
@@ -205,9 +204,9 @@ def check(
         emit(render(result, output_format.value), out)
     _report_skipped(err, stream)
     if output_format is not FormatChoice.TABLE or out is not None:
-        _print_summary(err, result)
-    _print_cascade(err, result)
-    _exit_for(err, result, fail_on, allow_errors)
+        print_summary(err, result)
+    print_cascade(err, result)
+    exit_for_gates(err, result, fail_on, allow_errors)
 
 
 @app.command()
@@ -225,7 +224,7 @@ def runs(
     table = Table(box=None, pad_edge=False)
     for column in ("run", "started", "status", "constitution", "judge", "judgments"):
         table.add_column(column, justify="right" if column in ("run", "judgments") else "left")
-    for column in ("violations", "errors", "calls", "cost"):
+    for column in ("violations", "abstained", "errors", "calls", "cost"):
         table.add_column(column, justify="right")
     for r in records:
         t = r.totals
@@ -237,6 +236,7 @@ def runs(
             f"{r.judge}/{r.model}",
             str(t.get("judgments", "-")),
             str(t.get("violations", "-")),
+            str(t.get("abstained", "-")),
             str(t.get("errors", "-")),
             str(t.get("calls", "-")),
             f"${t['cost_usd']:.4f}" if "cost_usd" in t else "-",
@@ -262,7 +262,7 @@ def report(
         emit(render_check_html(result, shown), out)
     else:
         emit(render(result, output_format.value), out)
-    _exit_for(Console(stderr=True, highlight=False), result, fail_on, allow_errors)
+    exit_for_gates(Console(stderr=True, highlight=False), result, fail_on, allow_errors)
 
 
 # -- helpers -------------------------------------------------------------------------
@@ -390,42 +390,3 @@ def _report_skipped(err: Console, stream: TranscriptStream) -> None:
         err.print(f"skipped: {error}", markup=False)
     if stream.skipped:
         err.print(f"skipped {len(stream.skipped)} invalid record(s)")
-
-
-def _print_summary(err: Console, result: RunResult) -> None:
-    t = result.totals
-    err.print(f"run {result.run.id}: {judgments_line(result)}", soft_wrap=True)
-    violations = f"{t.violations} violation{'' if t.violations == 1 else 's'}"
-    err.print(f"  {violations}, {t.calls} calls, {t.cache_hits} cached, ${t.cost_usd:.4f}")
-    for p in result.principles:
-        err.print(f"  {p.principle_id}: {rate_caption(p)}", markup=False)
-    if result.worst_transcripts:
-        worst = ", ".join(
-            f"{w.transcript_id} ({w.violations})" for w in result.worst_transcripts[:5]
-        )
-        err.print(f"  worst: {worst}")
-
-
-def _print_cascade(err: Console, result: RunResult) -> None:
-    c = result.totals.cascade
-    if c is not None:
-        err.print(
-            f"cascade: {c.screened} pairs screened by {c.screen}, {c.escalated} escalated to"
-            f" {c.strong}, {c.saved} {c.strong} calls saved",
-            soft_wrap=True,
-        )
-
-
-def _exit_for(
-    err: Console, result: RunResult, fail_on: list[Gate] | None, allow_errors: int
-) -> None:
-    """Say what the gates let through, and exit 1 (saying why) when one fails."""
-    gates = fail_on or []
-    for note in gate_notes(result, gates, allow_errors):
-        err.print(f"gate: {note}", soft_wrap=True, markup=False)
-    failures = gate_failures(result, gates, allow_errors)
-    for reason in failures:
-        err.print(f"gate failed: {reason}", soft_wrap=True, markup=False)
-    if failures:
-        sys.stdout.flush()
-        raise typer.Exit(EXIT_FAIL_ON)
