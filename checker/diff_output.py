@@ -13,7 +13,13 @@ import json
 from collections import Counter
 from typing import Any
 
-from checker.behaviour_diff import BehaviourDiff, Flip, PrincipleBehaviour, PrincipleStatus
+from checker.behaviour_diff import (
+    BehaviourDiff,
+    Counts,
+    Flip,
+    PrincipleBehaviour,
+    PrincipleStatus,
+)
 from constitution.diff import ChangeKind, ConstitutionDiff
 from constitution.worddiff import SpanOp, WordSpan, condense
 
@@ -158,12 +164,21 @@ def fmt_p(p: float | None) -> str:
 
 
 def rate_change(row: PrincipleBehaviour, arrow: str = "→") -> str:
-    """``0% → 50%``; ``not graded (12 abstained)`` when the judge decided nothing on
-    either side, so no rate exists (never a bare ``- → -``)."""
-    before, after = row.before_violation_rate, row.after_violation_rate
-    if before is None and after is None and row.abstained_pairs:
+    """``0% → 50%``; a side on which the judge decided nothing (it abstained or
+    failed on every pair) reads ``not graded``, both ``not graded (12 abstained)``:
+    never a bare ``- → -``."""
+    before = _side_rate(row.before_violation_rate, row.before)
+    after = _side_rate(row.after_violation_rate, row.after)
+    if before == after == "not graded":
         return f"not graded ({row.abstained_pairs} abstained)"
-    return f"{fmt_rate(before)} {arrow} {fmt_rate(after)}"
+    return f"{before} {arrow} {after}"
+
+
+def _side_rate(rate: float | None, counts: Counts | None) -> str:
+    if rate is None and counts is not None and counts.abstained:
+        decided = counts.complies + counts.violates + counts.not_applicable
+        return "not graded" if not decided else fmt_rate(rate)
+    return fmt_rate(rate)
 
 
 def abstention_note(row: PrincipleBehaviour) -> str | None:
