@@ -58,8 +58,8 @@ class PrincipleSummary(_Model):
     violates: int
     not_applicable: int
     errors: int
-    unstable: int
     abstained: int = 0
+    unstable: int
     unsupported_violations: int
     violation_rate: float | None
     """``violates / (complies + violates)``: among the pairs where the principle applied."""
