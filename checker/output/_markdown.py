@@ -8,7 +8,7 @@ from checker.output._text import (
     headline,
     id_list,
     judgments_line,
-    percent,
+    rate_cell,
     short,
     spend_line,
 )
@@ -36,7 +36,7 @@ def render_markdown(result: RunResult) -> str:
     for p in result.principles:
         lines.append(
             f"| `{p.principle_id}` | {p.pairs} | {p.complies} | {p.violates} |"
-            f" {p.not_applicable} | {p.abstained} | {p.errors} | {percent(p.violation_rate)} |"
+            f" {p.not_applicable} | {p.abstained} | {p.errors} | {rate_cell(p)} |"
         )
     if result.worst_transcripts:
         lines += [

@@ -11,8 +11,8 @@ from checker.output._text import (
     headline,
     id_list,
     judgments_line,
-    percent,
     plural,
+    rate_cell,
     short,
     spend_line,
 )
@@ -41,7 +41,7 @@ def render_table(result: RunResult) -> str:
             str(p.not_applicable),
             str(p.abstained),
             str(p.errors),
-            percent(p.violation_rate),
+            rate_cell(p),
         ]
         for p in result.principles
     ]

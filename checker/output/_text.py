@@ -61,13 +61,24 @@ def abstention_reasons(result: RunResult) -> str:
     )
 
 
+def not_graded(summary: PrincipleSummary) -> bool:
+    """No pair of the principle was decided: the judge abstained or failed on all."""
+    return bool(summary.pairs) and summary.abstained + summary.errors == summary.pairs
+
+
+def rate_cell(summary: PrincipleSummary) -> str:
+    """The violation rate, or ``not graded`` (never a bare ``-`` for a principle no
+    judge decided on)."""
+    return "not graded" if not_graded(summary) else percent(summary.violation_rate)
+
+
 def rate_caption(summary: PrincipleSummary) -> str:
     """``9.1% (1/11), 3 abstained``; ``not graded`` when no pair was decided, ``n/a
     (never applied)`` when every decided pair was not applicable."""
     applicable = summary.complies + summary.violates
     if summary.violation_rate is not None:
         text = f"{summary.violation_rate * 100:.1f}% ({summary.violates}/{applicable})"
-    elif summary.abstained + summary.errors == summary.pairs:
+    elif not_graded(summary):
         text = "not graded"
     else:
         text = "n/a (never applied)"

@@ -182,3 +182,13 @@ def test_junit_skips_an_abstention_with_its_reason(result: RunResult) -> None:
     assert skipped is not None
     assert skipped.get("message") == "judge abstained: too few examples"
     assert skipped.text == "Nothing to learn p.three from."
+
+
+def test_a_principle_no_judge_decided_reads_not_graded(tmp_path: Path) -> None:
+    transcripts = [make_transcript(f"t{i}", "ABSTAIN p.one") for i in range(2)]
+    with open_store(tmp_path / "r.db") as store:
+        made = run_check(make_constitution("p.one", "p.two"), transcripts, StubJudge(), store)
+    table = render(made, "table")
+    assert "p.one          2         0         0    0          2       0      not graded" in table
+    assert "| `p.one` | 2 | 0 | 0 | 0 | 2 | 0 | not graded |" in render(made, "markdown")
+    assert "2 judgments on p.one" in table

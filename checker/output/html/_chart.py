@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from checker.output._text import rate_caption
+from checker.output._text import not_graded, rate_caption
 from checker.results import PrincipleSummary
 
 CHART_WIDTH = 900
@@ -34,7 +34,7 @@ class ChartRow:
 
 def _level(summary: PrincipleSummary) -> str:
     rate = summary.violation_rate
-    if rate is None and summary.pairs and summary.abstained + summary.errors == summary.pairs:
+    if not_graded(summary):
         return "ungraded"
     if rate is None or rate == 0:
         return "none"
