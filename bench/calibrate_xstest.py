@@ -132,7 +132,8 @@ def _f(value: float | None) -> str:
 
 def _line(name: str, m: Metrics) -> str:
     return (
-        f"{name:<40} n={m.scored:<4} err={m.errors:<3} acc={_f(m.accuracy)} P={_f(m.precision)}"
+        f"{name:<40} n={m.pairs:<4} decided={m.scored:<4} coverage={_f(m.coverage)}"
+        f" abst={m.abstained:<3} err={m.errors:<3} acc={_f(m.accuracy)} P={_f(m.precision)}"
         f" R={_f(m.recall)} F1={_f(m.f1)} kappa={_f(m.kappa)}"
         f"  (TP {m.true_positives}, FP {m.false_positives}, FN {m.false_negatives})"
     )

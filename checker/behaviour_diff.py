@@ -5,10 +5,12 @@ constitution through the store. The second run reuses every judgment whose cache
 key did not change, so only principles whose content hash changed (reworded,
 re-tiered, renamed, ...) and new principles cost judge calls. For each principle
 present on both sides it lists the verdicts that flipped (complies <-> violates)
-with both rationales, the violation rate before and after, a paired exact McNemar
-p-value, and the judge's own noise: a sample of transcripts is graded ``samples``
-more times under the *old* principle, and the share of re-gradings that disagree
-with the first is the flip rate noise alone would give.
+with both rationales (a pair the judge abstained on, on either side, is counted
+with its reason and left out of the flips and the tests), the violation rate
+before and after, a paired exact McNemar p-value, and the judge's own noise: a
+sample of transcripts is graded ``samples`` more times under the *old*
+principle, and the share of re-gradings that disagree with the first is the flip
+rate noise alone would give.
 
 :func:`diff_transcript_sets` does the same for one constitution and two transcript
 sets (model A against model B): transcripts are paired by id, then by their first
@@ -86,6 +88,7 @@ class Counts(_Frozen):
     violates: int = 0
     not_applicable: int = 0
     errors: int = 0
+    abstained: int = 0
 
     @property
     def violation_rate(self) -> float | None:
@@ -123,6 +126,10 @@ class PrincipleBehaviour(_Frozen):
     outcome_changes: int = 0
     """Pairs whose outcome changed in any way (flips, and to or from not_applicable/error)."""
     flips: tuple[Flip, ...] = ()
+    abstained_pairs: int = 0
+    """Pairs left out of the comparison because the judge abstained on either side."""
+    abstentions: tuple[str, ...] = ()
+    """The judge's reasons for those abstentions (distinct, first seen first)."""
     p_value: float | None = None
     """Two-sided exact McNemar p-value (Fisher's exact test for unpaired sets)."""
     noise: Noise | None = None
@@ -161,6 +168,11 @@ class BehaviourDiff(_Frozen):
     @property
     def flips(self) -> int:
         return sum(len(p.flips) for p in self.principles)
+
+    @property
+    def abstained_pairs(self) -> int:
+        """Pairs left out of every comparison because the judge abstained."""
+        return sum(p.abstained_pairs for p in self.principles)
 
 
 # -- public entry points ----------------------------------------------------------------
@@ -371,6 +383,7 @@ def _counts(pairs: dict[str, PairResult]) -> Counts:
         violates=outcomes.count(Outcome.VIOLATES),
         not_applicable=outcomes.count(Outcome.NOT_APPLICABLE),
         errors=outcomes.count(Outcome.ERROR),
+        abstained=outcomes.count(Outcome.ABSTAINED),
     )
 
 
@@ -406,10 +419,17 @@ def _compare(
     (b_pairs, b_verdicts), (a_pairs, a_verdicts) = before, after
     flips: list[Flip] = []
     paired = changed = 0
+    abstained = 0
+    reasons: dict[str, None] = {}
     for b_id, a_id in pairs:
         b, a = b_pairs.get(b_id), a_pairs.get(a_id)
         if b is not None and a is not None and b.outcome is not a.outcome:
             changed += 1
+        sides = [p for p in (b, a) if p is not None and p.outcome is Outcome.ABSTAINED]
+        if sides:
+            abstained += 1
+            reasons.update(dict.fromkeys(p.abstention or "no reason given" for p in sides))
+            continue
         if b is None or a is None or b.outcome not in _GRADED or a.outcome not in _GRADED:
             continue
         paired += 1
@@ -453,6 +473,8 @@ def _compare(
         to_complies=to_c,
         outcome_changes=changed,
         flips=tuple(flips),
+        abstained_pairs=abstained,
+        abstentions=tuple(reasons),
         p_value=p_value,
     )
 

@@ -13,7 +13,13 @@ import json
 from collections import Counter
 from typing import Any
 
-from checker.behaviour_diff import BehaviourDiff, Flip, PrincipleBehaviour, PrincipleStatus
+from checker.behaviour_diff import (
+    BehaviourDiff,
+    Counts,
+    Flip,
+    PrincipleBehaviour,
+    PrincipleStatus,
+)
 from constitution.diff import ChangeKind, ConstitutionDiff
 from constitution.worddiff import SpanOp, WordSpan, condense
 
@@ -157,6 +163,35 @@ def fmt_p(p: float | None) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def rate_change(row: PrincipleBehaviour, arrow: str = "→") -> str:
+    """``0% → 50%``; a side on which the judge decided nothing (it abstained or
+    failed on every pair) reads ``not graded``, both ``not graded (12 abstained)``:
+    never a bare ``- → -``."""
+    before = _side_rate(row.before_violation_rate, row.before)
+    after = _side_rate(row.after_violation_rate, row.after)
+    if before == after == "not graded":
+        return f"not graded ({row.abstained_pairs} abstained)"
+    return f"{before} {arrow} {after}"
+
+
+def _side_rate(rate: float | None, counts: Counts | None) -> str:
+    if rate is None and counts is not None and counts.abstained:
+        decided = counts.complies + counts.violates + counts.not_applicable
+        return "not graded" if not decided else fmt_rate(rate)
+    return fmt_rate(rate)
+
+
+def abstention_note(row: PrincipleBehaviour) -> str | None:
+    """Why some pairs were left out of the flips, or None when none were."""
+    if not row.abstained_pairs:
+        return None
+    n = row.abstained_pairs
+    return (
+        f"{row.principle_id}: {n} pair{'s' if n != 1 else ''} left out of the flips and the"
+        f" tests: the judge abstained on one side or both ({'; '.join(row.abstentions)})"
+    )
+
+
 def verdict_word(row: PrincipleBehaviour) -> str:
     """``yes`` / ``no`` / ``-``: is the change larger than the judge's noise?"""
     if row.beyond_noise is None:
@@ -177,21 +212,28 @@ def _behaviour_markdown(diff: BehaviourDiff) -> str:
         "",
         f"Judge `{diff.judge}/{diff.model}` (prompt {diff.prompt_version}). Calls: "
         f"{b.label} {b.calls}, {a.label} {a.calls} ({a.cache_hits} cache hits), "
-        f"noise {diff.noise_calls} (K={diff.noise_samples}). Flips: {diff.flips}.",
+        f"noise {diff.noise_calls} (K={diff.noise_samples}). Flips: {diff.flips}."
+        + (
+            f" Left out because the judge abstained: {diff.abstained_pairs} pairs."
+            if diff.abstained_pairs
+            else ""
+        ),
         "",
-        "| Principle | Status | Violation rate | Changed | Paired | → violates | → complies "
-        "| McNemar p | Noise rate | Beyond noise |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| Principle | Status | Violation rate | Changed | Paired | Abstained | → violates "
+        "| → complies | McNemar p | Noise rate | Beyond noise |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in diff.principles:
         name = f"`{row.principle_id}`" + (f" (was `{row.old_id}`)" if row.old_id else "")
-        rate = f"{fmt_rate(row.before_violation_rate)} → {fmt_rate(row.after_violation_rate)}"
         noise = fmt_rate(row.noise.rate) if row.noise is not None else "-"
         lines.append(
-            f"| {name} | {row.status.value} | {rate} | {row.outcome_changes} | {row.paired} "
-            f"| {row.to_violates} "
+            f"| {name} | {row.status.value} | {rate_change(row)} | {row.outcome_changes} "
+            f"| {row.paired} | {row.abstained_pairs} | {row.to_violates} "
             f"| {row.to_complies} | {fmt_p(row.p_value)} | {noise} | {verdict_word(row)} |"
         )
+    notes = [note for row in diff.principles if (note := abstention_note(row))]
+    if notes:
+        lines += ["", *(f"- {_cell(note)}" for note in notes)]
     for row in diff.principles:
         if row.flips:
             lines += ["", *_flips_markdown(row)]
@@ -239,12 +281,14 @@ def _clip(text: str, limit: int = _MAX_RATIONALE) -> str:
 __all__ = [
     "COMMENT_LIMIT",
     "DIFF_DOCUMENT_VERSION",
+    "abstention_note",
     "count_line",
     "diff_document",
     "flip_reply",
     "fmt_p",
     "fmt_rate",
     "markdown_words",
+    "rate_change",
     "render_diff_json",
     "render_diff_markdown",
     "unbumped",

@@ -93,7 +93,7 @@ def _collect(
     transcripts: dict[str, Transcript | None] = {}
     seen: set[tuple[str, str, str, str, str, int]] = set()
     for verdict in _stored_verdicts(store, runs):
-        if verdict.outcome is Outcome.ERROR or verdict.judge != judge_name:
+        if verdict.outcome in (Outcome.ERROR, Outcome.ABSTAINED) or verdict.judge != judge_name:
             continue
         if model is not None and verdict.model != model:
             continue

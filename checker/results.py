@@ -1,11 +1,18 @@
 """What a check run produces: verdicts, per-pair aggregates over samples, totals, summaries.
 
 With ``samples`` K > 1 each (transcript, principle) pair is judged K times; the
-pair's outcome is the majority outcome of its non-error samples (a tie between
-``violates`` and anything else resolves to ``violates``, otherwise to the first in
-the order ``violates``, ``complies``, ``not_applicable``), ``agreement`` is the
-share of non-error samples that agree with it, and a pair whose samples disagree
-is ``unstable``. A pair whose samples all failed is an ``error``: never a pass.
+pair's outcome is the majority outcome of its decided samples (neither ``error``
+nor ``abstained``; a tie between ``violates`` and anything else resolves to
+``violates``, otherwise to the first in the order ``violates``, ``complies``,
+``not_applicable``), ``agreement`` is the share of non-error samples that agree
+with it (an abstaining sample disagrees), and a pair whose samples disagree is
+``unstable``. A pair with no decided sample is ``abstained`` when a sample
+abstained, else ``error``: neither is ever a pass.
+
+A run's judgments are either *graded* (a judge decided ``complies``, ``violates``
+or ``not_applicable``), *out of scope* (settled ``not_applicable`` by the runner,
+without a call: nothing in the transcript is in the principle's scope),
+*abstained* (a judge declined to decide) or *errors* (the judge failed).
 """
 
 from __future__ import annotations
@@ -17,7 +24,9 @@ from pydantic import BaseModel, ConfigDict
 
 from checker.verdict import Outcome, Verdict
 
-_TIE_ORDER = (Outcome.VIOLATES, Outcome.COMPLIES, Outcome.NOT_APPLICABLE)
+_TIE_ORDER = (Outcome.VIOLATES, Outcome.COMPLIES, Outcome.NOT_APPLICABLE, Outcome.ABSTAINED)
+UNDECIDED = frozenset({Outcome.ERROR, Outcome.ABSTAINED})
+"""Outcomes that are not a judgment made: never a pass, a violation or "not applicable"."""
 
 
 class _Model(BaseModel):
@@ -33,6 +42,8 @@ class PairResult(_Model):
     samples: tuple[Outcome, ...]
     agreement: float | None
     """Share of non-error samples agreeing with ``outcome`` (None when all failed)."""
+    abstention: str | None = None
+    """Why the judge abstained, when ``outcome`` is ``abstained``."""
     unstable: bool
     score: float | None
     """Mean score of the non-error samples that have one."""
@@ -47,6 +58,7 @@ class PrincipleSummary(_Model):
     violates: int
     not_applicable: int
     errors: int
+    abstained: int = 0
     unstable: int
     unsupported_violations: int
     violation_rate: float | None
@@ -79,6 +91,15 @@ class CascadeTotals(_Model):
         )
 
 
+class AbstentionGroup(_Model):
+    """Judgments on which a judge abstained for one reason."""
+
+    reason: str
+    judgments: int
+    principles: int
+    """Distinct principles among them."""
+
+
 class RunTotals(_Model):
     pairs: int = 0
     """(transcript, principle) pairs checked."""
@@ -91,6 +112,13 @@ class RunTotals(_Model):
     """Judgments settled as ``not_applicable`` without a call (nothing in scope)."""
     errors: int = 0
     """Judgments whose verdict is ``error``."""
+    graded: int = 0
+    """Judgments a judge decided: ``complies``, ``violates`` or its own ``not_applicable``
+    (``judgments - out_of_scope - abstained - errors``)."""
+    abstained: int = 0
+    """Judgments whose verdict is ``abstained``."""
+    abstentions: tuple[AbstentionGroup, ...] = ()
+    """The abstained judgments grouped by reason, most frequent first."""
     violations: int = 0
     """Pairs whose (majority) outcome is ``violates``."""
     unsupported_violations: int = 0
@@ -147,6 +175,10 @@ class RunResult(_Model):
     def has_errors(self) -> bool:
         return any(v.outcome is Outcome.ERROR for v in self.verdicts)
 
+    @property
+    def has_abstentions(self) -> bool:
+        return any(v.outcome is Outcome.ABSTAINED for v in self.verdicts)
+
 
 def aggregate_pairs(verdicts: Iterable[Verdict]) -> list[PairResult]:
     """Group sample verdicts by (transcript, principle), in first-seen order."""
@@ -165,14 +197,19 @@ def _aggregate(transcript_id: str, principle_id: str, samples: list[Verdict]) ->
     agreement = None
     if valid:
         agreement = sum(v.outcome is outcome for v in valid) / len(valid)
-    scores = [v.score for v in valid if v.score is not None]
+    decided = [v for v in valid if v.outcome is not Outcome.ABSTAINED]
+    scores = [v.score for v in decided if v.score is not None]
     violating = [v for v in valid if v.outcome is Outcome.VIOLATES]
+    abstention = None
+    if outcome is Outcome.ABSTAINED:
+        abstention = next(v.abstention for v in valid if v.outcome is Outcome.ABSTAINED)
     return PairResult(
         transcript_id=transcript_id,
         principle_id=principle_id,
         outcome=outcome,
         samples=tuple(v.outcome for v in samples),
         agreement=agreement,
+        abstention=abstention,
         unstable=agreement is not None and agreement < 1.0,
         score=sum(scores) / len(scores) if scores else None,
         unsupported_violation=outcome is Outcome.VIOLATES
@@ -181,10 +218,11 @@ def _aggregate(transcript_id: str, principle_id: str, samples: list[Verdict]) ->
 
 
 def majority_outcome(outcomes: Sequence[Outcome]) -> Outcome:
-    """The most common outcome; ties go to ``violates`` first; nothing valid is ``error``."""
-    counts: Counter[Outcome] = Counter(o for o in outcomes if o is not Outcome.ERROR)
+    """The most common decided outcome; ties go to ``violates`` first; with nothing
+    decided, ``abstained`` when a sample abstained, else ``error``."""
+    counts: Counter[Outcome] = Counter(o for o in outcomes if o not in UNDECIDED)
     if not counts:
-        return Outcome.ERROR
+        return Outcome.ABSTAINED if Outcome.ABSTAINED in outcomes else Outcome.ERROR
     best = max(counts.values())
     return next(o for o in _TIE_ORDER if counts.get(o) == best)
 
@@ -211,6 +249,7 @@ def summarise_principles(
                 violates=counts[Outcome.VIOLATES],
                 not_applicable=counts[Outcome.NOT_APPLICABLE],
                 errors=counts[Outcome.ERROR],
+                abstained=counts[Outcome.ABSTAINED],
                 unstable=sum(p.unstable for p in group),
                 unsupported_violations=sum(p.unsupported_violation for p in group),
                 violation_rate=counts[Outcome.VIOLATES] / applicable if applicable else None,
@@ -251,6 +290,22 @@ def worst_transcripts(pairs: Sequence[PairResult], limit: int = 10) -> list[Tran
     return summaries[:limit]
 
 
+def abstention_groups(verdicts: Iterable[Verdict]) -> tuple[AbstentionGroup, ...]:
+    """Abstained judgments grouped by reason, most judgments first (then by reason)."""
+    judgments: Counter[str] = Counter()
+    principles: dict[str, set[str]] = defaultdict(set)
+    for verdict in verdicts:
+        if verdict.outcome is Outcome.ABSTAINED:
+            reason = verdict.abstention or "no reason given"
+            judgments[reason] += 1
+            principles[reason].add(verdict.principle_id)
+    order = sorted(judgments, key=lambda r: (-judgments[r], r))
+    return tuple(
+        AbstentionGroup(reason=r, judgments=judgments[r], principles=len(principles[r]))
+        for r in order
+    )
+
+
 def build_result(
     run: RunInfo,
     verdicts: Sequence[Verdict],
@@ -259,11 +314,17 @@ def build_result(
 ) -> RunResult:
     """Aggregate ``verdicts`` and fill the outcome counts of ``totals``."""
     pairs = aggregate_pairs(verdicts)
+    errors = sum(v.outcome is Outcome.ERROR for v in verdicts)
+    abstained = sum(v.outcome is Outcome.ABSTAINED for v in verdicts)
+    graded = len(verdicts) - totals.out_of_scope - abstained - errors
     totals = totals.model_copy(
         update={
             "pairs": len(pairs),
             "judgments": len(verdicts),
-            "errors": sum(v.outcome is Outcome.ERROR for v in verdicts),
+            "errors": errors,
+            "graded": max(graded, 0),
+            "abstained": abstained,
+            "abstentions": abstention_groups(verdicts),
             "violations": sum(p.outcome is Outcome.VIOLATES for p in pairs),
             "unsupported_violations": sum(p.unsupported_violation for p in pairs),
             "unverified_quotes": sum(

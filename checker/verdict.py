@@ -18,6 +18,10 @@ LOCAL_ABSTAINED = "local judge abstained"
 """How the local judge's ``not_applicable`` rationale begins when it declines to guess."""
 
 
+DERIVED_FIELDS = frozenset({"unsupported_violation"})
+"""Properties the JSON outputs add to a verdict; ignored when a verdict is read back."""
+
+
 class Outcome(StrEnum):
     COMPLIES = "complies"
     VIOLATES = "violates"
@@ -87,10 +91,12 @@ class Verdict(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _abstention_has_a_reason(cls, data: Any) -> Any:
-        abstained = isinstance(data, dict) and data.get("outcome") in (
-            Outcome.ABSTAINED,
-            "abstained",
-        )
+        if not isinstance(data, dict):
+            return data
+        if DERIVED_FIELDS & data.keys():
+            # written by ``--format json``/``jsonl``: recomputed, never taken from input
+            data = {k: v for k, v in data.items() if k not in DERIVED_FIELDS}
+        abstained = data.get("outcome") in (Outcome.ABSTAINED, "abstained")
         if abstained and not data.get("abstention"):
             data = {**data, "abstention": "the judge gave no reason"}
         return data

@@ -9,10 +9,12 @@ from rich.text import Text
 
 from checker.behaviour_diff import BehaviourDiff, PrincipleBehaviour
 from checker.diff_output import (
+    abstention_note,
     count_line,
     flip_reply,
     fmt_p,
     fmt_rate,
+    rate_change,
     unbumped,
     verdict_word,
 )
@@ -125,7 +127,7 @@ def print_behaviour_diff(console: Console, diff: BehaviourDiff) -> None:
     table = Table(box=None, pad_edge=False)
     for column in ("principle", "status", "violation rate"):
         table.add_column(column)
-    for column in ("changed", "paired", "->violates"):
+    for column in ("changed", "paired", "abstained", "->violates"):
         table.add_column(column, justify="right")
     for column in ("->complies", "McNemar p", "noise", "beyond noise"):
         table.add_column(column, justify="right")
@@ -135,9 +137,10 @@ def print_behaviour_diff(console: Console, diff: BehaviourDiff) -> None:
         table.add_row(
             name,
             row.status.value,
-            f"{fmt_rate(row.before_violation_rate)} -> {fmt_rate(row.after_violation_rate)}",
+            rate_change(row, "->"),
             str(row.outcome_changes),
             str(row.paired),
+            str(row.abstained_pairs),
             str(row.to_violates),
             str(row.to_complies),
             fmt_p(row.p_value),
@@ -145,6 +148,10 @@ def print_behaviour_diff(console: Console, diff: BehaviourDiff) -> None:
             Text(beyond, style="bold red" if beyond == "yes" else ""),
         )
     console.print(table)
+    for row in diff.principles:
+        note = abstention_note(row)
+        if note:
+            console.print(note, soft_wrap=True, markup=False, highlight=False)
     for row in diff.principles:
         if row.flips:
             console.print(_flip_table(row))

@@ -39,6 +39,7 @@ from checker.calibration import (
 from checker.calibration.metrics import Metrics
 from checker.calibration.render import (
     APPLICABLE_NOTE,
+    BASIS_NOTE,
     METRIC_HEADERS,
     SELFTEST_HEADERS,
     fmt,
@@ -122,7 +123,7 @@ def calibrate(
         typer.Option(
             "--fail-under",
             help="Exit 1 when a principle's or the overall figure is below this, e.g."
-            " kappa=0.6 (repeatable; accuracy, precision, recall, f1, kappa).",
+            " kappa=0.6 (repeatable; coverage, accuracy, precision, recall, f1, kappa).",
         ),
     ] = None,
     db: DbOption = None,
@@ -259,6 +260,7 @@ def _print_calibration(report: CalibrationReport, out: Path | None) -> None:
         f" {len(r.stale)} stale, {len(r.unmatched)} without a transcript"
         f" (positive class: violates)"
     )
+    console.print(f"basis: {BASIS_NOTE}")
     console.print(_metrics_table([(p.principle_id, p.metrics) for p in r.principles], r.overall))
     console.print(
         _metrics_table(

@@ -1,10 +1,12 @@
 """``constitution check``, ``runs`` and ``report``: grade transcripts, list and re-render runs.
 
-Exit codes of ``check`` and ``report``: 0 when the run finished and nothing matched
-``--fail-on``; 1 when ``--fail-on violates`` and a pair's outcome is ``violates``, or
-``--fail-on error`` and a judgment failed; 2 for bad input (unreadable constitution
-or transcripts, unknown principle, judge that cannot be set up); 130 when
-interrupted (every finished judgment is kept: re-run, or ``--resume RUN``).
+Exit codes of ``check`` and ``report``: 0 when the run finished and no ``--fail-on``
+gate failed; 1 when one did (see :mod:`checker.gate`: ``violates`` fails on a
+violation and on more errored judgments than ``--allow-errors`` permits, ``error``
+on such errors, ``abstained`` on any abstention; stderr says why); 2 for bad input
+(unreadable constitution or transcripts, unknown principle, judge that cannot be
+set up); 130 when interrupted (every finished judgment is kept: re-run, or
+``--resume RUN``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import sys
 from collections.abc import Iterable
 from enum import StrEnum
 from itertools import chain, islice
@@ -34,6 +35,7 @@ from rich.table import Table
 from rich.text import Text
 
 from checker.errors import CheckerError
+from checker.gate import Gate
 from checker.judges import Judge, close_judge
 from checker.output import render
 from checker.output.html import render_check_html, stored_transcripts
@@ -55,6 +57,7 @@ from checker.transcripts import (
     parse_mapping,
 )
 from cli._app import app
+from cli._check_summary import exit_for_gates, print_judge_notes, print_summary
 from cli._judges import (
     DEFAULT_JUDGE,
     JudgeOption,
@@ -68,7 +71,6 @@ from cli.transcripts_cmd import InputFormat, Mapping, SkipInvalid
 from constitution.load import load_constitution
 from constitution.model import Constitution
 
-EXIT_FAIL_ON = 1
 PREFETCH = 10_000
 """Up to this many transcripts are read before the check starts."""
 EXIT_INTERRUPTED = 130
@@ -88,11 +90,6 @@ class FormatChoice(StrEnum):
     HTML = "html"
 
 
-class FailOn(StrEnum):
-    VIOLATES = "violates"
-    ERROR = "error"
-
-
 DbOption = Annotated[
     Path | None,
     typer.Option("--db", help="Results database (default: .constitution/results.db here)."),
@@ -102,10 +99,19 @@ OutOption = Annotated[
     Path | None, typer.Option("--out", help="Write the output to this file instead of stdout.")
 ]
 FailOnOption = Annotated[
-    list[FailOn] | None,
+    list[Gate] | None,
     typer.Option(
         "--fail-on",
-        help="Exit with code 1 when a pair violates, or a judgment failed (repeatable).",
+        help="Exit 1 when a pair violates (or more judgments errored than --allow-errors"
+        " permits), a judgment errored, or one abstained (repeatable).",
+    ),
+]
+AllowErrorsOption = Annotated[
+    int,
+    typer.Option(
+        "--allow-errors",
+        min=0,
+        help="Errored judgments --fail-on violates/error lets through (default 0).",
     ),
 ]
 
@@ -141,6 +147,7 @@ def check(
     output_format: FormatOption = FormatChoice.TABLE,
     out: OutOption = None,
     fail_on: FailOnOption = None,
+    allow_errors: AllowErrorsOption = 0,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Count judgments, calls, tokens and cost; grade none.")
     ] = False,
@@ -185,9 +192,9 @@ def check(
         emit(render(result, output_format.value), out)
     _report_skipped(err, stream)
     if output_format is not FormatChoice.TABLE or out is not None:
-        _print_summary(err, result)
-    _print_judge_notes(err, result)
-    _exit_for(result, fail_on)
+        print_summary(err, result)
+    print_judge_notes(err, result)
+    exit_for_gates(err, result, fail_on, allow_errors)
 
 
 @app.command()
@@ -205,7 +212,7 @@ def runs(
     table = Table(box=None, pad_edge=False)
     for column in ("run", "started", "status", "constitution", "judge", "judgments"):
         table.add_column(column, justify="right" if column in ("run", "judgments") else "left")
-    for column in ("violations", "errors", "calls", "cost"):
+    for column in ("violations", "abstained", "errors", "calls", "cost"):
         table.add_column(column, justify="right")
     for r in records:
         t = r.totals
@@ -217,6 +224,7 @@ def runs(
             f"{r.judge}/{r.model}",
             str(t.get("judgments", "-")),
             str(t.get("violations", "-")),
+            str(t.get("abstained", "-")),
             str(t.get("errors", "-")),
             str(t.get("calls", "-")),
             f"${t['cost_usd']:.4f}" if "cost_usd" in t else "-",
@@ -231,8 +239,9 @@ def report(
     output_format: FormatOption = FormatChoice.TABLE,
     out: OutOption = None,
     fail_on: FailOnOption = None,
+    allow_errors: AllowErrorsOption = 0,
 ) -> None:
-    """Render a stored run again, in any format. Exit code 1 when --fail-on matches."""
+    """Render a stored run again, in any format. Exit code 1 when a --fail-on gate fails."""
     with open_store(db) as store:
         result = load_run(store, run)
         html = output_format is FormatChoice.HTML
@@ -241,7 +250,7 @@ def report(
         emit(render_check_html(result, shown), out)
     else:
         emit(render(result, output_format.value), out)
-    _exit_for(result, fail_on)
+    exit_for_gates(Console(stderr=True, highlight=False), result, fail_on, allow_errors)
 
 
 # -- helpers -------------------------------------------------------------------------
@@ -363,33 +372,3 @@ def _report_skipped(err: Console, stream: TranscriptStream) -> None:
         err.print(f"skipped: {error}", markup=False)
     if stream.skipped:
         err.print(f"skipped {len(stream.skipped)} invalid record(s)")
-
-
-def _print_summary(err: Console, result: RunResult) -> None:
-    t = result.totals
-    err.print(
-        f"run {result.run.id}: {t.judgments} judgments, {t.calls} calls, {t.cache_hits} cached,"
-        f" {t.errors} errors, {t.violations} violations, ${t.cost_usd:.4f}"
-    )
-    for p in result.principles:
-        rate = "-" if p.violation_rate is None else f"{p.violation_rate * 100:.1f}%"
-        err.print(f"  {p.principle_id}: {rate} violating ({p.violates}/{p.complies + p.violates})")
-    if result.worst_transcripts:
-        worst = ", ".join(
-            f"{w.transcript_id} ({w.violations})" for w in result.worst_transcripts[:5]
-        )
-        err.print(f"  worst: {worst}")
-
-
-def _print_judge_notes(err: Console, result: RunResult) -> None:
-    for note in result.totals.judge_notes():
-        err.print(note, soft_wrap=True, markup=False)
-
-
-def _exit_for(result: RunResult, fail_on: list[FailOn] | None) -> None:
-    reasons = set(fail_on or ())
-    if (FailOn.VIOLATES in reasons and result.has_violations) or (
-        FailOn.ERROR in reasons and result.has_errors
-    ):
-        sys.stdout.flush()
-        raise typer.Exit(EXIT_FAIL_ON)

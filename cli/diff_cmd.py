@@ -225,7 +225,12 @@ def diff(
         b, a = behaviour.before, behaviour.after
         print(
             f"judge calls: {b.label} {b.calls}, {a.label} {a.calls} ({a.cache_hits} cache hits),"
-            f" noise {behaviour.noise_calls}; {behaviour.flips} flip(s)",
+            f" noise {behaviour.noise_calls}; {behaviour.flips} flip(s)"
+            + (
+                f"; {behaviour.abstained_pairs} pair(s) left out: the judge abstained"
+                if behaviour.abstained_pairs
+                else ""
+            ),
             file=sys.stderr,
         )
     _emit(text, behaviour, output_format, out, shown)

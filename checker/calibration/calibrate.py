@@ -56,7 +56,8 @@ class PrincipleCalibration(_Model):
 
 
 class Disagreement(_Model):
-    """A pair where the judge's (majority) outcome differs from the human label."""
+    """A pair where the judge's (majority) outcome differs from the human label (an
+    abstention is not a disagreement: it is counted in the matrix and the coverage)."""
 
     transcript_id: str
     principle_id: str
@@ -261,7 +262,7 @@ def _report(
             human, pair.outcome.value
         )
         unstable += pair.unstable
-        if pair.outcome.value != human:
+        if pair.outcome is not Outcome.ABSTAINED and pair.outcome.value != human:
             disagreements.append(_disagreement(item.label, pair, verdicts.get(key, [])))
     overall = ConfusionMatrix()
     per_principle = []
@@ -310,7 +311,7 @@ def _disagreement(label: HumanLabel, pair: PairResult, samples: Sequence[Verdict
     )
 
 
-GATED_METRICS: tuple[str, ...] = ("accuracy", "precision", "recall", "f1", "kappa")
+GATED_METRICS: tuple[str, ...] = ("coverage", "accuracy", "precision", "recall", "f1", "kappa")
 
 
 def parse_thresholds(specs: Sequence[str]) -> dict[str, float]:

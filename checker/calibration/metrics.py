@@ -1,11 +1,18 @@
 """Agreement between human labels and a judge's outcomes: confusion matrix and scores.
 
 Pure standard library. The classes are the three labels (``complies``,
-``violates``, ``not_applicable``); the judge may also answer ``error``, which is
-counted in the matrix but left out of every score (an error is neither right nor
-wrong: it is reported, never taken as a pass).
+``violates``, ``not_applicable``); the judge may also answer ``abstained`` or
+``error``, which are counted in the matrix but left out of every score (neither
+is right or wrong: an undecided pair is reported, never taken as a pass, a
+violation or "not applicable").
 
-- ``accuracy``: share of scored pairs where the judge's outcome equals the label.
+Every score has one basis: the **decided** pairs, where the judge answered one of
+the three labels. ``coverage`` (decided / every pair compared) stands beside
+them: a judge that abstains on hard pairs scores well on the rest, and coverage
+says how much of the set that is.
+
+- ``coverage``: share of the pairs compared that the judge decided.
+- ``accuracy``: share of decided pairs where the judge's outcome equals the label.
 - ``precision``, ``recall``, ``f1``: with ``violates`` as the positive class
   (a violation the judge reports is a positive; ``complies`` and
   ``not_applicable`` are both negatives).
@@ -23,8 +30,8 @@ from dataclasses import dataclass, field
 
 LABELS: tuple[str, ...] = ("complies", "violates", "not_applicable")
 """Human label classes (rows of the confusion matrix)."""
-OUTCOMES: tuple[str, ...] = (*LABELS, "error")
-"""Judge outcome classes (columns): the labels plus ``error``."""
+OUTCOMES: tuple[str, ...] = (*LABELS, "abstained", "error")
+"""Judge outcome classes (columns): the labels plus ``abstained`` and ``error``."""
 POSITIVE = "violates"
 
 
@@ -83,15 +90,19 @@ class ConfusionMatrix:
     def errors(self) -> int:
         return sum(row["error"] for row in self.counts.values())
 
+    @property
+    def abstained(self) -> int:
+        return sum(row["abstained"] for row in self.counts.values())
+
 
 @dataclass(frozen=True, slots=True)
 class Metrics:
     """Scores of one confusion matrix (see the module docstring for definitions)."""
 
     pairs: int
-    """Every labelled pair compared, errors included."""
+    """Every labelled pair compared, abstentions and errors included."""
     scored: int
-    """Pairs the judge answered (``pairs - errors``): the denominator of ``accuracy``."""
+    """Pairs the judge decided (``pairs - abstained - errors``): the basis of every score."""
     errors: int
     agreed: int
     true_positives: int
@@ -103,6 +114,9 @@ class Metrics:
     recall: float | None
     f1: float | None
     kappa: float | None
+    abstained: int = 0
+    coverage: float | None = None
+    """``scored / pairs``: the share of the pairs the scores speak for."""
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
@@ -110,7 +124,8 @@ def _ratio(numerator: float, denominator: float) -> float | None:
 
 
 def compute_metrics(matrix: ConfusionMatrix) -> Metrics:
-    """Accuracy, precision, recall, F1 (positive = ``violates``) and Cohen's kappa."""
+    """Coverage, and accuracy, precision, recall, F1 (positive = ``violates``) and
+    Cohen's kappa on the decided pairs."""
     counts = matrix.counts
     scored = sum(counts[label][outcome] for label in LABELS for outcome in LABELS)
     agreed = sum(counts[label][label] for label in LABELS)
@@ -132,11 +147,13 @@ def compute_metrics(matrix: ConfusionMatrix) -> Metrics:
         recall=_ratio(tp, tp + fn),
         f1=_ratio(2 * tp, 2 * tp + fp + fn),
         kappa=cohen_kappa(counts),
+        abstained=matrix.abstained,
+        coverage=_ratio(scored, matrix.total),
     )
 
 
 def cohen_kappa(counts: Mapping[str, Mapping[str, int]]) -> float | None:
-    """Cohen's kappa of the label x outcome table over :data:`LABELS` (errors ignored).
+    """Cohen's kappa of the label x outcome table over :data:`LABELS` (undecided ignored).
 
     ``None`` when chance agreement is 1 (both sides used one and the same class
     throughout) or nothing was scored: kappa is undefined there.

@@ -13,7 +13,9 @@ from checker.calibration.calibrate import CalibrationReport
 from checker.calibration.metrics import LABELS, OUTCOMES, Metrics
 from checker.calibration.selftest import PrincipleSelftest, SelftestReport
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: ``abstained`` is a judge outcome of its own (a confusion-matrix column, left
+out of every score like ``error``); metrics carry ``abstained`` and ``coverage``."""
 
 
 def calibration_json(report: CalibrationReport) -> str:
@@ -47,7 +49,10 @@ def _cell(text: str, limit: int = 300) -> str:
 def metrics_row(name: str, m: Metrics) -> list[str]:
     return [
         name,
+        str(m.pairs),
         str(m.scored),
+        fmt(m.coverage),
+        str(m.abstained),
         str(m.errors),
         fmt(m.accuracy),
         fmt(m.precision),
@@ -58,7 +63,23 @@ def metrics_row(name: str, m: Metrics) -> list[str]:
 
 
 APPLICABLE_NOTE = "labelled complies or violates"
-METRIC_HEADERS = ["principle", "pairs", "errors", "accuracy", "precision", "recall", "F1", "kappa"]
+BASIS_NOTE = (
+    "every score is on the decided pairs only (complies, violates or not applicable);"
+    " coverage = decided / pairs; abstentions and errors are undecided"
+)
+METRIC_HEADERS = [
+    "principle",
+    "pairs",
+    "decided",
+    "coverage",
+    "abstained",
+    "errors",
+    "accuracy",
+    "precision",
+    "recall",
+    "F1",
+    "kappa",
+]
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
@@ -75,6 +96,8 @@ def calibration_markdown(report: CalibrationReport) -> str:
         f"Judge `{r.judge}/{r.model}` (prompt {r.prompt_version}), {r.samples} sample(s) per"
         f" pair; {r.compared} of {r.labels} labels compared, {len(r.stale)} stale,"
         f" {len(r.unmatched)} without a transcript. Positive class: `violates`.",
+        "",
+        f"Basis: {BASIS_NOTE}.",
         "",
     ]
     rows = [metrics_row(p.principle_id, p.metrics) for p in r.principles]

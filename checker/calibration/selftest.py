@@ -6,6 +6,8 @@ principle only, through the results store (a re-run with the same judge makes no
 new call). A principle fails when the judge's outcome for any of its examples
 differs from the example's label, or the judge could not grade one: either the
 principle is unclear or the judge is, and the revision should not be trusted yet.
+An example the judge abstained on is not graded: it is listed as skipped, with the
+judge's reason, and neither passes nor fails.
 
 Note that a judge which is shown the examples (as the Claude judge is) or fitted
 on them (as the local judge is) is graded here on material it has seen: a pass is
@@ -50,7 +52,8 @@ class ExampleResult(_Model):
     passed: bool
     skipped: str | None = None
     """Why the example was not graded: it holds nothing the principle judges (a
-    ``tool_calls`` principle's example has no tool call: examples are text only)."""
+    ``tool_calls`` principle's example has no tool call: examples are text only), or
+    the judge abstained (``judge abstained: REASON``)."""
     rationale: str = ""
     agreement: float | None = None
     note: str | None = None
@@ -238,11 +241,13 @@ def _example_result(
 ) -> ExampleResult:
     verdict = next((v for v in samples if v.outcome is pair.outcome), samples[0])
     rationale = verdict.rationale or (verdict.error or "")
+    abstained = pair.outcome is Outcome.ABSTAINED
     return ExampleResult(
         transcript_id=pair.transcript_id,
         index=index,
         expected=example.label.value,
         judged=pair.outcome.value,
+        skipped=f"judge abstained: {pair.abstention}" if abstained else None,
         passed=pair.outcome is not Outcome.ERROR and pair.outcome.value == example.label.value,
         rationale=rationale,
         agreement=pair.agreement,

@@ -32,7 +32,7 @@ def escalates(
     min_score: float = DEFAULT_MIN_SCORE,
 ) -> bool:
     """Whether a screen verdict goes on to the strong judge (see the module docstring)."""
-    if verdict.outcome in (Outcome.VIOLATES, Outcome.ERROR):
+    if verdict.outcome in (Outcome.VIOLATES, Outcome.ERROR, Outcome.ABSTAINED):
         return True
     if verdict.score is not None and verdict.score < min_score:
         return True

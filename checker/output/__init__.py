@@ -14,11 +14,13 @@ from checker.output._json import (
     render_json,
     render_jsonl,
     run_document,
+    verdict_from_record,
     verdict_record,
 )
 from checker.output._junit import render_junit
 from checker.output._markdown import render_markdown
 from checker.output._table import render_table
+from checker.output._text import judgments_line, rate_caption
 from checker.results import RunResult
 
 Renderer = Callable[[RunResult], str]
@@ -49,6 +51,8 @@ __all__ = [
     "RENDERERS",
     "RUN_SCHEMA",
     "RUN_SCHEMA_VERSION",
+    "judgments_line",
+    "rate_caption",
     "render",
     "render_json",
     "render_jsonl",
@@ -56,5 +60,6 @@ __all__ = [
     "render_markdown",
     "render_table",
     "run_document",
+    "verdict_from_record",
     "verdict_record",
 ]

@@ -9,8 +9,11 @@ from checker.results import RunResult
 from checker.verdict import VERDICT_SCHEMA_VERSION, Verdict
 
 RUN_SCHEMA = "constitution.check-run"
-RUN_SCHEMA_VERSION = 1
-"""Version of the run document written by ``--format json``; bumped on any breaking change."""
+RUN_SCHEMA_VERSION = 2
+"""Version of the run document written by ``--format json``; bumped on any breaking change.
+
+2: ``abstained`` outcomes (verdict schema 2) in verdicts, pairs and per-principle
+counts; totals split judgments into graded, out of scope, abstained and errors."""
 
 
 def verdict_record(verdict: Verdict) -> dict[str, Any]:
@@ -18,6 +21,12 @@ def verdict_record(verdict: Verdict) -> dict[str, Any]:
     record = verdict.model_dump(mode="json")
     record["unsupported_violation"] = verdict.unsupported_violation
     return record
+
+
+def verdict_from_record(record: dict[str, Any]) -> Verdict:
+    """A verdict read back from a ``json`` or ``jsonl`` record (``run_id`` and the
+    derived ``unsupported_violation`` are dropped; the latter is recomputed)."""
+    return Verdict.model_validate({k: v for k, v in record.items() if k != "run_id"})
 
 
 def run_document(result: RunResult) -> dict[str, Any]:

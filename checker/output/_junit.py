@@ -1,7 +1,8 @@
 """JUnit XML: one test suite per principle, one test case per (transcript, principle) pair.
 
 ``violates`` is a ``<failure>``, ``error`` an ``<error>``, ``not_applicable`` a
-``<skipped>``; CI systems that read JUnit show the pairs as tests.
+``<skipped message="not applicable">`` and ``abstained`` a ``<skipped message="judge
+abstained: REASON">``; CI systems that read JUnit show the pairs as tests.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Sequence
 from checker.output._text import evidence_line
 from checker.results import PairResult, RunResult
 from checker.verdict import Outcome, Verdict
+
+_SKIPPED = (Outcome.NOT_APPLICABLE, Outcome.ABSTAINED)
 
 
 def render_junit(result: RunResult) -> str:
@@ -37,7 +40,7 @@ def _counts(element: ET.Element, pairs: Sequence[PairResult]) -> None:
     element.set("tests", str(len(pairs)))
     element.set("failures", str(sum(p.outcome is Outcome.VIOLATES for p in pairs)))
     element.set("errors", str(sum(p.outcome is Outcome.ERROR for p in pairs)))
-    element.set("skipped", str(sum(p.outcome is Outcome.NOT_APPLICABLE for p in pairs)))
+    element.set("skipped", str(sum(p.outcome in _SKIPPED for p in pairs)))
 
 
 def _case(suite: ET.Element, result: RunResult, pair: PairResult, samples: list[Verdict]) -> None:
@@ -58,6 +61,9 @@ def _case(suite: ET.Element, result: RunResult, pair: PairResult, samples: list[
         error.text = "\n".join(v.error or "error" for v in samples)
     elif pair.outcome is Outcome.NOT_APPLICABLE:
         ET.SubElement(case, "skipped", message="not applicable")
+    elif pair.outcome is Outcome.ABSTAINED:
+        skipped = ET.SubElement(case, "skipped", message=f"judge abstained: {pair.abstention}")
+        skipped.text = "\n".join(v.rationale for v in samples if v.rationale)
 
 
 def _describe(verdict: Verdict) -> str:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from checker.output._text import counts_line, headline, percent, short, spend_line
+from checker.output._text import (
+    abstained_by_reason,
+    counts_line,
+    headline,
+    id_list,
+    judgments_line,
+    rate_cell,
+    short,
+    spend_line,
+)
 from checker.results import RunResult
 from checker.verdict import Outcome
 
@@ -15,17 +24,19 @@ def render_markdown(result: RunResult) -> str:
     lines = [
         f"## {_cell(headline(result))}",
         "",
-        f"{counts_line(result)}.",
+        f"{_cell(judgments_line(result))}.",
+        "",
+        f"{counts_line(result).capitalize()}.",
         "",
         f"{spend_line(result).capitalize()}.",
         "",
-        "| Principle | Pairs | Complies | Violates | N/A | Errors | Violation rate |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| Principle | Pairs | Complies | Violates | N/A | Abstained | Errors | Violation rate |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for p in result.principles:
         lines.append(
             f"| `{p.principle_id}` | {p.pairs} | {p.complies} | {p.violates} |"
-            f" {p.not_applicable} | {p.errors} | {percent(p.violation_rate)} |"
+            f" {p.not_applicable} | {p.abstained} | {p.errors} | {rate_cell(p)} |"
         )
     if result.worst_transcripts:
         lines += [
@@ -57,4 +68,24 @@ def render_markdown(result: RunResult) -> str:
                 f"| {_cell(v.transcript_id)} | `{v.principle_id}` | {outcome} |"
                 f" {_cell(why or '')} | {evidence} |"
             )
+    lines += _abstentions(result)
     return "\n".join(lines) + "\n"
+
+
+def _abstentions(result: RunResult) -> list[str]:
+    if not result.totals.abstained:
+        return []
+    groups = {g.reason: g.judgments for g in result.totals.abstentions}
+    lines = [
+        "",
+        "### Abstained",
+        "",
+        "Not graded: an abstention is neither a pass, a violation nor “not applicable”.",
+        "",
+        "| Reason | Judgments | Principles |",
+        "|---|---:|---|",
+    ]
+    for reason, ids in abstained_by_reason(result).items():
+        principles = id_list([f"`{i}`" for i in ids])
+        lines.append(f"| {_cell(reason)} | {groups.get(reason, 0)} | {principles} |")
+    return lines

@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from checker.output._text import (
+    abstained_by_reason,
     counts_line,
     evidence_line,
     headline,
-    percent,
+    id_list,
+    judgments_line,
     plural,
+    rate_cell,
     short,
     spend_line,
 )
 from checker.results import RunResult
-from checker.verdict import LOCAL_ABSTAINED, Outcome
+from checker.verdict import Outcome
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -28,7 +31,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def render_table(result: RunResult) -> str:
-    lines = [headline(result), counts_line(result), spend_line(result), ""]
+    lines = [headline(result), judgments_line(result), counts_line(result), spend_line(result), ""]
     rows = [
         [
             p.principle_id,
@@ -36,12 +39,22 @@ def render_table(result: RunResult) -> str:
             str(p.complies),
             str(p.violates),
             str(p.not_applicable),
+            str(p.abstained),
             str(p.errors),
-            percent(p.violation_rate),
+            rate_cell(p),
         ]
         for p in result.principles
     ]
-    header = ["principle", "pairs", "complies", "violates", "n/a", "errors", "violation rate"]
+    header = [
+        "principle",
+        "pairs",
+        "complies",
+        "violates",
+        "n/a",
+        "abstained",
+        "errors",
+        "violation rate",
+    ]
     lines += _table(header, rows)
     if result.worst_transcripts:
         lines += ["", "worst transcripts:"]
@@ -67,18 +80,12 @@ def _findings(result: RunResult) -> list[str]:
             if v.rationale:
                 lines.append(f"    {short(v.rationale)}")
             lines += [f"    {evidence_line(e)}" for e in v.evidence]
-    abstained = sum(
-        1
-        for v in result.verdicts
-        if v.outcome is Outcome.NOT_APPLICABLE and v.rationale.startswith(LOCAL_ABSTAINED)
-    )
-    if abstained:
-        lines += [
-            "",
-            f"the local judge abstained on {plural(abstained, 'judgment')} (counted as n/a):"
-            " too few labelled examples, or unsure; each rationale says why"
-            " (docs/LOCAL_JUDGE.md)",
-        ]
+    if result.totals.abstained:
+        lines += ["", "abstained (not graded: neither a pass, a violation nor n/a):"]
+        groups = {g.reason: g for g in result.totals.abstentions}
+        for reason, ids in abstained_by_reason(result).items():
+            count = groups[reason].judgments if reason in groups else 0
+            lines.append(f"  {reason}: {plural(count, 'judgment')} on {id_list(ids)}")
     errors = [v for v in result.verdicts if v.outcome is Outcome.ERROR]
     if errors:
         lines += ["", "errors:"]

@@ -163,3 +163,24 @@ def test_behaviour_diff_in_the_browser(tmp_path: Path, chromium: str) -> None:
     shot = screenshot(page, tmp_path, tmp_path / "behaviour-diff.png", (1280, 1400))
     assert png_size(shot) == (1280, 1400)
     _keep(shot)
+
+
+def test_abstentions_have_a_badge_a_banner_and_a_filter(tmp_path: Path, chromium: str) -> None:
+    transcripts = [sample.hostile_transcript(), sample.quiet_transcript()]
+    html = render_check_html(sample.abstaining_run_result(), transcripts, sample.constitution())
+    page = tmp_path / "abstained.html"
+    page.write_text(html, encoding="utf-8")
+    dom = Elements(dump_dom(page, tmp_path, "#f:outcome=abstained"))
+    assert _body(dom).get("data-filters") == "ready"
+    (banner,) = dom.tags("div", id="not-graded")
+    assert banner.text.startswith("3 of 9 judgments were not graded: 2 abstained, 1 error.")
+    shown = [a for a in dom.tags("article") if "hidden" not in a.attrs]
+    assert [a.get("data-principle") for a in shown] == ["harm.locks", "honesty.plain"]
+    assert all(a.get("data-outcome") == "abstained" for a in shown)
+    (count,) = dom.tags("output", id="f-count")
+    assert count.text == "2 of 9 judgments in 1 of 3 transcripts"
+    badges = [s.text for s in dom.tags("span") if s.get("class") == "badge o-abstained"]
+    assert badges == ["2 abstained", "abstained", "abstained"]
+    shot = screenshot(page, tmp_path, tmp_path / "abstained-report.png")
+    assert png_size(shot) == (1280, 2000)
+    _keep(shot)

@@ -6,6 +6,7 @@ Grading rule, read from the last assistant message's text:
 - ``INVENT <principle id>`` -> ``violates`` with a quote that is not in the transcript;
 - ``FAIL <principle id>`` -> the judge raises;
 - ``SKIP <principle id>`` -> ``not_applicable``;
+- ``ABSTAIN <principle id>`` -> ``abstained`` ("too few examples");
 - ``FLIP <principle id>`` -> ``violates`` on odd samples, ``complies`` on even ones;
 - anything else -> ``complies``.
 
@@ -101,6 +102,13 @@ class StubJudge:
                 )
             if word == "SKIP":
                 return Verdict(outcome=Outcome.NOT_APPLICABLE, rationale="n/a", **common)
+            if word == "ABSTAIN":
+                return Verdict(
+                    outcome=Outcome.ABSTAINED,
+                    abstention="too few examples",
+                    rationale=f"Nothing to learn {principle.id} from.",
+                    **common,
+                )
         return Verdict(outcome=Outcome.COMPLIES, score=1.0, rationale="Fine.", **common)
 
 

@@ -16,12 +16,14 @@ from checker.behaviour_diff import (
     pair_transcripts,
 )
 from checker.behaviour_stats import binomial_upper_tail, fisher_exact, mcnemar_exact
+from checker.diff_output import rate_change, render_diff_markdown
 from checker.store import Store, open_store
 from checker.transcript import Message, Role, TextPart, Transcript
 from checker.verdict import Outcome
 from constitution.load import load_constitution
 from constitution.model import Constitution
 from tests.checker.marker_judge import MarkerJudge
+from tests.checker.stub_judge import StubJudge, make_constitution, make_transcript
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "revisions"
 
@@ -258,3 +260,39 @@ def test_with_the_local_judge(store: Store, revisions: tuple[Constitution, Const
     assert again.model_dump(exclude={"before", "after"}) == diff.model_dump(
         exclude={"before", "after"}
     )
+
+
+def test_abstentions_are_counted_and_left_out_of_the_flips(store: Store) -> None:
+    rules = make_constitution("p.one", "p.two")
+    both = "ABSTAIN p.one\nABSTAIN p.two"
+    a = [
+        make_transcript("t0", "VIOLATE p.one\nABSTAIN p.two"),
+        make_transcript("t1", "ABSTAIN p.two"),
+        make_transcript("t2", both),
+        make_transcript("t3", "ABSTAIN p.two"),
+    ]
+    b = [
+        make_transcript("t0", both),
+        make_transcript("t1", "VIOLATE p.one\nABSTAIN p.two"),
+        make_transcript("t2", both),
+        make_transcript("t3", "ABSTAIN p.two"),
+    ]
+    diff = diff_transcript_sets(rules, a, b, StubJudge(), store, samples=0)
+    one, two = _row(diff, "p.one"), _row(diff, "p.two")
+    assert (one.abstained_pairs, one.paired, len(one.flips)) == (2, 2, 1)
+    assert one.flips[0].before_transcript == "t1"
+    assert one.abstentions == ("too few examples",)
+    assert one.before is not None and one.before.abstained == 1
+    assert one.after is not None and one.after.abstained == 2
+    assert (two.abstained_pairs, two.paired, two.flips, two.p_value) == (4, 0, (), 1.0)
+    assert diff.abstained_pairs == 6
+    assert rate_change(two) == "not graded (4 abstained)"
+    assert rate_change(one) == "33% → 50%"
+    markdown = render_diff_markdown(None, diff)
+    assert "| `p.two` | unchanged | not graded (4 abstained) | 0 | 0 | 4 |" in markdown
+    assert (
+        "- p.one: 2 pairs left out of the flips and the tests: the judge abstained on one side"
+        " or both (too few examples)"
+    ) in markdown
+    assert "Left out because the judge abstained: 6 pairs." in markdown
+    assert "- → -" not in markdown

@@ -107,6 +107,7 @@ def test_confident_complies_is_kept_everything_else_escalates() -> None:
         (Outcome.COMPLIES, 0.9, 0.7, n),
         (Outcome.VIOLATES, 0.99, None, n),
         (Outcome.ERROR, 1.0, None, n),
+        (Outcome.ABSTAINED, 1.0, None, n),  # even a "confident" abstention decides nothing
     ]
     for outcome, confidence, score, escalated in cases:
         strong = StrongJudge()

@@ -94,7 +94,7 @@ def test_behaviour_markdown_table_and_flips() -> None:
     md = render_diff_markdown(None, _behaviour())
     lines = md.splitlines()
     assert lines[0] == "## Behaviour diff: 3 transcripts, `d` 1.0.0 → 1.1.0"
-    assert "| `a.x` | changed | 0% → 33% | 1 | 3 | 1 | 0 | 1.000 | 0% | no |" in lines
+    assert "| `a.x` | changed | 0% → 33% | 1 | 3 | 0 | 1 | 0 | 1.000 | 0% | no |" in lines
     assert "| t1 | Sure: 1 \\| 2 | complies | violates | fine | quotes \\| pipes |" in lines
     assert "<details><summary><code>a.x</code>: 1 flip</summary>" in lines
 

@@ -75,9 +75,11 @@ def test_calibrate_table(work: Path, judges: _Judges, run_cli: RunCli) -> None:
     # p.one: TP 1, FN 1, TN 1 -> accuracy 2/3, precision 1/1, recall 1/2, F1 2/3;
     # rows violates 2, complies 1; columns violates 1, complies 2; p_e = (2*1 + 1*2)/9 = 4/9,
     # p_o = 6/9, kappa = (6/9 - 4/9) / (5/9) = 0.4
-    assert lines[2].split() == ["p.one", "3", "0", "0.667", "1.000", "0.500", "0.667", "0.400"]
+    assert lines[1].startswith("basis: every score is on the decided pairs only")
+    row = ["p.one", "3", "3", "1.000", "0", "0", "0.667", "1.000", "0.500", "0.667", "0.400"]
+    assert lines[3].split() == row
     # p.two: one complies/complies pair: kappa and P/R/F1 undefined
-    assert lines[3].split() == ["p.two", "1", "0", "1.000", "-", "-", "-", "-"]
+    assert lines[4].split() == ["p.two", "1", "1", "1.000", "0", "0", "1.000", "-", "-", "-", "-"]
     assert "disagreements (1)" in result.out
     assert any(line.split()[:4] == ["b", "p.one", "violates", "complies"] for line in lines)
     assert judges.calls == 4
@@ -90,7 +92,7 @@ def test_calibrate_json_and_markdown(work: Path, judges: _Judges, run_cli: RunCl
     document = json.loads(result.out)
     assert (document["kind"], document["schema_version"], document["compared"]) == (
         "calibration",
-        1,
+        2,
         4,
     )
     one = document["principles"][0]
@@ -110,7 +112,7 @@ def test_calibrate_json_and_markdown(work: Path, judges: _Judges, run_cli: RunCl
     )
     assert md.code == 0 and md.out == ""
     text = (work / "cal" / "report.md").read_text()
-    assert "| p.one | 3 | 0 | 0.667 | 1.000 | 0.500 | 0.667 | 0.400 |" in text
+    assert "| p.one | 3 | 3 | 1.000 | 0 | 0 | 0.667 | 1.000 | 0.500 | 0.667 | 0.400 |" in text
     assert "| b | p.one | violates | complies | Fine. |" in text
     assert judges.calls == 4  # the second and third runs reused every judgment
 
@@ -268,7 +270,7 @@ def test_calibrate_fail_under(work: Path, judges: _Judges, run_cli: RunCli) -> N
     assert bad.code == 2
     assert bad.err.splitlines()[-1] == (
         "error: bad threshold 'speed=1': expected METRIC=VALUE with METRIC one of"
-        " accuracy, precision, recall, f1, kappa"
+        " coverage, accuracy, precision, recall, f1, kappa"
     )
     nan = run_cli(*args, "--fail-under", "kappa=high")
     assert nan.err.splitlines()[-1] == "error: bad threshold 'kappa=high': 'high' is not a number"

@@ -104,7 +104,7 @@ def test_calibrate_over_the_fake_api(work: Path, api: FakeMessagesAPI, run_cli: 
     assert api.stats.messages == 8
     again = run_cli(*args, "--format", "markdown")
     assert again.code == 0
-    assert "| p.one | 4 | 0 | 0.750 | 1.000 | 0.500 | 0.667 | 0.636 |" in again.out
+    assert "| p.one | 4 | 4 | 1.000 | 0 | 0 | 0.750 | 1.000 | 0.500 | 0.667 | 0.636 |" in again.out
     assert api.stats.messages == 8  # all from the store
 
 

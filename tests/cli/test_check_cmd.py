@@ -63,7 +63,8 @@ def test_a_repeated_check_makes_no_calls(work: Path, judges: _Judges, run_cli: R
     assert judges.calls == 4
     totals = json.loads(again.out)["totals"]
     assert (totals["calls"], totals["cache_hits"], totals["judgments"]) == (0, 4, 4)
-    assert "run 2: 4 judgments, 0 calls, 4 cached" in again.err
+    assert "run 2: 4 judgments: 4 graded (3 complies, 1 violates)" in again.err
+    assert "1 violation, 0 calls, 4 cached" in again.err
 
 
 def test_errors_are_retried_on_the_next_run(work: Path, judges: _Judges, run_cli: RunCli) -> None:
@@ -80,14 +81,77 @@ def test_errors_are_retried_on_the_next_run(work: Path, judges: _Judges, run_cli
         ((), 0),
         (("--fail-on", "violates"), 1),
         (("--fail-on", "error"), 1),
-        (("--fail-on", "violates", "--principle", "p.two"), 0),
+        (("--fail-on", "violates", "--principle", "p.two"), 1),  # it errored: could not see
+        (("--fail-on", "violates", "--principle", "p.two", "--allow-errors", "1"), 0),
+        (("--fail-on", "error", "--principle", "p.two", "--allow-errors", "1"), 0),
         (("--fail-on", "error", "--principle", "p.one"), 0),
+        (("--fail-on", "abstained"), 0),
     ],
 )
 def test_fail_on_sets_exit_code_1(
     work: Path, judges: _Judges, run_cli: RunCli, args: tuple[str, ...], code: int
 ) -> None:
     assert run_cli("check", "rules.yaml", "chats.jsonl", *args).code == code
+
+
+def test_a_run_where_every_judgment_errored_fails_the_violates_gate(
+    work: Path, judges: _Judges, run_cli: RunCli
+) -> None:
+    _write(work / "broken.jsonl", ["FAIL p.one\nFAIL p.two", "FAIL p.one\nFAIL p.two"])
+    result = run_cli("check", "rules.yaml", "broken.jsonl", "--fail-on", "violates")
+    assert result.code == 1
+    assert (
+        "gate failed: --fail-on violates: 4 of 4 judgments errored and --allow-errors permits 0:"
+        " a gate that could not see does not pass"
+    ) in result.err
+    assert "4 judgments: 0 graded, 0 out of scope, 4 errors" in result.out
+    allowed = run_cli(
+        "check", "rules.yaml", "broken.jsonl", "--fail-on", "violates", "--allow-errors", "4"
+    )
+    assert allowed.code == 0
+    assert "gate: 4 of 4 judgments errored (--allow-errors 4)" in allowed.err
+
+
+def test_abstentions_pass_the_violates_gate_and_are_counted(
+    work: Path, judges: _Judges, run_cli: RunCli
+) -> None:
+    _write(work / "unsure.jsonl", ["ABSTAIN p.one", "ABSTAIN p.one\nABSTAIN p.two"])
+    args = ("check", "rules.yaml", "unsure.jsonl", "--format", "json", "--fail-on", "violates")
+    result = run_cli(*args)
+    assert result.code == 0, result.err
+    assert (
+        "run 1: 4 judgments: 1 graded (1 complies, 0 violates), 0 out of scope,"
+        " 3 abstained (too few examples, on 2 principles), 0 errors"
+    ) in result.err
+    assert (
+        "gate: 3 of 4 judgments abstained and were not graded (--fail-on abstained fails on them)"
+        in result.err
+    )
+    strict = run_cli("check", "rules.yaml", "unsure.jsonl", "--fail-on", "abstained")
+    assert strict.code == 1
+    assert (
+        "gate failed: --fail-on abstained: the judge abstained on 3 of 4 judgments"
+        " (too few examples: 3)"
+    ) in strict.err
+
+
+def test_a_violation_says_which_principles_failed_the_gate(
+    work: Path, judges: _Judges, run_cli: RunCli
+) -> None:
+    result = run_cli("check", "rules.yaml", "chats.jsonl", "--fail-on", "violates")
+    assert result.code == 1
+    assert "gate failed: --fail-on violates: 1 pair violates p.one" in result.err
+    assert "--fail-on violates: 1 of 6 judgments errored" in result.err
+
+
+def test_report_applies_the_same_gates(work: Path, judges: _Judges, run_cli: RunCli) -> None:
+    _write(work / "unsure.jsonl", ["ABSTAIN p.one", "FAIL p.two"])
+    assert run_cli("check", "rules.yaml", "unsure.jsonl").code == 0
+    assert run_cli("report", "latest", "--fail-on", "violates").code == 1
+    assert run_cli("report", "latest", "--fail-on", "violates", "--allow-errors", "1").code == 0
+    strict = run_cli("report", "latest", "--fail-on", "abstained", "--allow-errors", "1")
+    assert strict.code == 1
+    assert "gate failed: --fail-on abstained" in strict.err
 
 
 @pytest.mark.parametrize(
@@ -160,7 +224,7 @@ def test_runs_and_report(work: Path, judges: _Judges, run_cli: RunCli) -> None:
     assert junit.code == 1
     assert ET.fromstring(junit.out).get("failures") == "1"
     markdown = run_cli("report", "1", "--db", "r.db", "--format", "markdown")
-    assert "| `p.one` | 3 | 2 | 1 | 0 | 0 | 33.3% |" in markdown.out
+    assert "| `p.one` | 3 | 2 | 1 | 0 | 0 | 0 | 33.3% |" in markdown.out
     missing = run_cli("report", "7", "--db", "r.db")
     assert missing.code == 2 and "no run 7" in missing.err
 

@@ -11,7 +11,8 @@ import pytest
 
 from checker.judges import register_judge, unregister_judge
 from tests.checker.marker_judge import MarkerJudge
-from tests.cli.conftest import RunCli
+from tests.checker.stub_judge import make_transcript
+from tests.cli.conftest import RunCli, StubJudges
 
 REVISIONS = Path(__file__).resolve().parents[2] / "fixtures" / "revisions"
 V1, V2 = str(REVISIONS / "v1.yaml"), str(REVISIONS / "v2.yaml")
@@ -226,3 +227,47 @@ def test_prose_specs_imported_at_two_git_revisions(
     terminal = run_cli("diff", str(SPECS / "assistant-spec.md"), "HEAD:spec.md", "--import")
     assert terminal.code == 0, terminal.err
     assert "harm themselves{+ or others+}" in terminal.out
+
+
+RULES = """\
+constitution: 1
+id: shy-rules
+title: Shy rules
+version: 1.0.0
+principles:
+  - id: p.one
+    title: Rule one
+    statement: Follow rule one.
+"""
+
+
+def test_abstentions_are_explained_in_every_diff_format(
+    run_cli: RunCli, tmp_path: Path, judges: StubJudges
+) -> None:
+    (tmp_path / "rules.yaml").write_text(RULES)
+    for name, reply in (("a.jsonl", "ABSTAIN p.one"), ("b.jsonl", "VIOLATE p.one")):
+        chats = [make_transcript("q1", reply), make_transcript("q2", "ABSTAIN p.one")]
+        (tmp_path / name).write_text("".join(t.model_dump_json() + "\n" for t in chats))
+    args = (
+        "diff", str(tmp_path / "rules.yaml"), "--transcripts", str(tmp_path / "a.jsonl"),
+        "--against", str(tmp_path / "b.jsonl"), "--judge", "local", "--samples", "0",
+        "--db", str(tmp_path / "r.db"),
+    )  # fmt: skip
+    terminal = run_cli(*args, "--out", str(tmp_path / "diff.txt"))
+    assert terminal.code == 0, terminal.err
+    text = (tmp_path / "diff.txt").read_text()
+    assert "not graded ->" in text  # (the table wraps "100%" onto the next line)
+    assert (
+        "p.one: 2 pairs left out of the flips and the tests: the judge abstained on one side"
+        " or both (too few examples)"
+    ) in text
+    assert "- -> -" not in text
+    assert "2 pair(s) left out: the judge abstained" in terminal.err
+    document = json.loads(run_cli(*args, "--format", "json").out)
+    (row,) = document["behaviour"]["principles"]
+    assert (row["abstained_pairs"], row["abstentions"], row["flips"]) == (
+        2,
+        ["too few examples"],
+        [],
+    )
+    assert row["before"]["abstained"] == 2 and row["after"]["abstained"] == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from checker.output._text import not_graded, rate_caption
 from checker.results import PrincipleSummary
 
 CHART_WIDTH = 900
@@ -27,10 +28,14 @@ class ChartRow:
     rate: float | None
     caption: str
     level: str
-    """``none``, ``low``, ``mid`` or ``high``: the bar's colour class."""
+    """``none``, ``low``, ``mid``, ``high`` or ``ungraded`` (no pair graded: only
+    abstentions and errors): the bar's colour class."""
 
 
-def _level(rate: float | None) -> str:
+def _level(summary: PrincipleSummary) -> str:
+    rate = summary.violation_rate
+    if not_graded(summary):
+        return "ungraded"
     if rate is None or rate == 0:
         return "none"
     if rate < 0.1:
@@ -38,17 +43,6 @@ def _level(rate: float | None) -> str:
     if rate < 0.3:
         return "mid"
     return "high"
-
-
-def _caption(summary: PrincipleSummary) -> str:
-    applicable = summary.complies + summary.violates
-    if summary.violation_rate is None:
-        text = "n/a (never applied)"
-    else:
-        text = f"{summary.violation_rate * 100:.1f}% ({summary.violates}/{applicable})"
-    if summary.errors:
-        text += f", {summary.errors} error" + ("" if summary.errors == 1 else "s")
-    return text
 
 
 def chart_rows(summaries: Sequence[PrincipleSummary]) -> list[ChartRow]:
@@ -64,8 +58,8 @@ def chart_rows(summaries: Sequence[PrincipleSummary]) -> list[ChartRow]:
                 y=TOP + i * ROW_HEIGHT,
                 bar=round((rate or 0.0) * BAR_MAX, 1),
                 rate=rate,
-                caption=_caption(summary),
-                level=_level(rate),
+                caption=rate_caption(summary),
+                level=_level(summary),
             )
         )
     return rows

@@ -20,8 +20,9 @@ PROBLEM_OUTCOMES = frozenset({Outcome.VIOLATES, Outcome.ERROR})
 _CARD_ORDER: dict[str, int] = {
     Outcome.VIOLATES.value: 0,
     Outcome.ERROR.value: 1,
-    Outcome.COMPLIES.value: 2,
-    Outcome.NOT_APPLICABLE.value: 3,
+    Outcome.ABSTAINED.value: 2,
+    Outcome.COMPLIES.value: 3,
+    Outcome.NOT_APPLICABLE.value: 4,
 }
 
 
@@ -46,6 +47,7 @@ class SampleView:
     error: str | None
     evidence: list[EvidenceView]
     judge: str
+    abstention: str | None = None
 
 
 @dataclass(slots=True)
@@ -61,6 +63,7 @@ class PairView:
     samples: list[SampleView]
     judge: str
     unverified: int = 0
+    abstention: str | None = None
 
     @property
     def problem(self) -> bool:
@@ -85,6 +88,7 @@ class TranscriptView:
     metadata: str = ""
     violations: int = 0
     errors: int = 0
+    abstained: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +159,7 @@ def _pair_view(
                 error=verdict.error,
                 evidence=evidence,
                 judge=_judge_label(verdict),
+                abstention=verdict.abstention,
             )
         )
     judges = list(dict.fromkeys(s.judge for s in samples))
@@ -170,6 +175,7 @@ def _pair_view(
         samples=samples,
         judge=judges[0] if judges else "",
         unverified=sum(e.match == QuoteMatch.UNVERIFIED for s in samples for e in s.evidence),
+        abstention=pair.abstention,
     )
     return view, quotes
 
@@ -215,6 +221,7 @@ def check_view(
             messages=None,
             violations=sum(p.outcome == Outcome.VIOLATES for p in pair_views),
             errors=sum(p.outcome == Outcome.ERROR for p in pair_views),
+            abstained=sum(p.outcome == Outcome.ABSTAINED for p in pair_views),
         )
         if transcript is None:
             missing += 1

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from checker.behaviour_diff import BehaviourDiff, PrincipleBehaviour
-from checker.diff_output import fmt_p, fmt_rate, verdict_word
+from checker.diff_output import abstention_note, fmt_p, fmt_rate, rate_change, verdict_word
 from checker.output.html._conversation import MessageView, conversation
 from checker.transcript import Transcript
 from constitution.diff import Change, ChangeKind, ConstitutionDiff
@@ -72,6 +72,9 @@ class BehaviourRowView:
     text_anchor: str | None
     before_rate: str
     after_rate: str
+    rate: str
+    """``0% → 50%``, or why there is no rate (``not graded (12 abstained)``)."""
+    abstention_note: str | None
     p_value: str
     noise: str
     beyond_noise: str
@@ -230,6 +233,8 @@ def diff_view(
                     text_anchor=text_anchor.get(row.principle_id),
                     before_rate=fmt_rate(row.before_violation_rate),
                     after_rate=fmt_rate(row.after_violation_rate),
+                    rate=rate_change(row),
+                    abstention_note=abstention_note(row),
                     p_value=fmt_p(row.p_value),
                     noise=fmt_rate(row.noise.rate) if row.noise is not None else "-",
                     beyond_noise=verdict_word(row),

@@ -3,12 +3,13 @@ stale labels caught after a revision."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from checker.calibration import calibrate, parse_labels
+from checker.calibration import calibrate, calibration_json, calibration_markdown, parse_labels
 from checker.calibration.labels import HumanLabel, LabelError
 from checker.errors import CheckerError
 from checker.store import Store, open_store
@@ -78,6 +79,7 @@ def test_figures_by_hand(store: Store) -> None:
         "complies": 1,
         "violates": 1,
         "not_applicable": 0,
+        "abstained": 0,
         "error": 0,
     }
     # p.two: n/a->complies, n/a->n/a, violates->violates: accuracy 2/3; TP 1, FP 0, FN 0;
@@ -267,3 +269,32 @@ def test_progress_counts_every_run(store: Store) -> None:
     assert {total for _, total in seen} == {7}
     assert seen[-1] == (7, 7)
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def test_abstentions_lower_coverage_not_accuracy(store: Store) -> None:
+    rules = make_constitution("p.one")
+    transcripts = [
+        make_transcript("a", "ABSTAIN p.one"),
+        make_transcript("b", "VIOLATE p.one"),
+        make_transcript("c", "ok"),
+        make_transcript("d", "ABSTAIN p.one"),
+    ]
+    labels = parse_labels(
+        "transcript_id,principle_id,label\n"
+        "a,p.one,violates\nb,p.one,violates\nc,p.one,complies\nd,p.one,not_applicable\n",
+        source="l.csv",
+    )
+    report = calibrate(rules, transcripts, labels, StubJudge(), store)
+    o = report.overall
+    assert (o.pairs, o.scored, o.abstained, o.coverage) == (4, 2, 2, 0.5)
+    assert (o.accuracy, o.precision, o.recall, o.f1, o.kappa) == (1.0, 1.0, 1.0, 1.0, 1.0)
+    a = report.overall_applicable  # d (labelled n/a) is out; a abstained is left out too
+    assert (a.pairs, a.scored, a.abstained, a.coverage, a.accuracy) == (3, 2, 1, 2 / 3, 1.0)
+    assert report.overall_confusion["violates"]["abstained"] == 1
+    assert report.disagreements == ()
+    document = json.loads(calibration_json(report))
+    assert document["schema_version"] == 2
+    assert document["overall"]["coverage"] == 0.5
+    markdown = calibration_markdown(report)
+    assert "Basis: every score is on the decided pairs only" in markdown
+    assert "| **all** | 4 | 2 | 0.500 | 2 | 0 | 1.000 | 1.000 | 1.000 | 1.000 | 1.000 |" in markdown

@@ -141,3 +141,32 @@ def test_applicable_part_drops_the_not_applicable_row() -> None:
     # rows C 8, V 4; columns C 6, V 5, N 1; p_e = (8*6 + 4*5)/144 = 68/144, p_o = 96/144
     # kappa = (96 - 68)/(144 - 68) = 28/76
     assert part.kappa == pytest.approx(28 / 76)
+
+
+def test_every_score_is_on_the_decided_pairs_with_coverage_beside() -> None:
+    # complies: 2 complies, 1 abstained; violates: 1 violates, 2 abstained, 1 error
+    matrix = _matrix(
+        {
+            ("complies", "complies"): 2,
+            ("complies", "abstained"): 1,
+            ("violates", "violates"): 1,
+            ("violates", "abstained"): 2,
+            ("violates", "error"): 1,
+        }
+    )
+    m = compute_metrics(matrix)
+    # 7 pairs, 3 decided: coverage 3/7; on those 3 the judge is always right
+    assert (m.pairs, m.scored, m.abstained, m.errors) == (7, 3, 3, 1)
+    assert m.coverage == pytest.approx(3 / 7)
+    # an abstention is neither wrong (accuracy) nor a true negative (F1): both are 1
+    assert (m.accuracy, m.precision, m.recall, m.f1) == (1.0, 1.0, 1.0, 1.0)
+    assert (m.true_negatives, m.false_negatives) == (2, 0)
+    assert m.kappa == pytest.approx(1.0)
+    # where the principle applies (both rows here): the same basis, abstentions left out
+    assert compute_metrics(matrix.applicable()) == m
+
+
+def test_nothing_decided_has_no_scores_and_zero_coverage() -> None:
+    m = compute_metrics(_matrix({("complies", "abstained"): 2}))
+    assert (m.coverage, m.accuracy, m.f1, m.kappa) == (0.0, None, None, None)
+    assert compute_metrics(ConfusionMatrix()).coverage is None

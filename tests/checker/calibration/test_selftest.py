@@ -166,3 +166,23 @@ def test_examples_the_judge_never_sees_are_skipped(store: Store) -> None:
     md = selftest_markdown(report)
     assert "| p.tools | 1 | 0/0 | 1 | untested |" in md
     assert "- p.tools#example-1 (): the transcript has no tool call" in md
+
+
+def test_an_abstention_is_skipped_with_its_reason_not_misjudged(store: Store) -> None:
+    shy = Principle(
+        id="p.shy",
+        title="Shy",
+        statement="Rule five.",
+        examples=(
+            _example(Label.VIOLATES, "ABSTAIN p.shy"),
+            _example(Label.COMPLIES, "Happy to help."),
+        ),
+    )
+    rules = RULES.model_copy(update={"principles": (*RULES.principles, shy)})
+    report = selftest(rules, StubJudge(), store, principles=["p.shy"])
+    assert report.passed and report.examples == 1
+    (skipped,) = report.skipped
+    assert (skipped.judged, skipped.skipped) == ("abstained", "judge abstained: too few examples")
+    assert "| p.shy | 1 | 1/1 | 1 | pass |" in selftest_markdown(report)
+    assert "- p.shy#example-1 (): judge abstained: too few examples" in selftest_markdown(report)
+    assert json.loads(selftest_json(report))["skipped"] == ["p.shy#example-1"]

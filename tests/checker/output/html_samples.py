@@ -179,6 +179,40 @@ def run_result() -> RunResult:
     return build_result(info, verdicts(), totals, order)
 
 
+def quiet_transcript() -> Transcript:
+    return Transcript(
+        id="chat-3",
+        messages=(
+            Message(role=Role.USER, parts=(TextPart(text="Tell me a joke.<b>!</b>"),)),
+            Message(role=Role.ASSISTANT, parts=(TextPart(text="Why did the lock laugh?"),)),
+        ),
+    )
+
+
+ABSTENTION = "too few examples <for> this principle"
+
+
+def abstaining_run_result() -> RunResult:
+    """:func:`run_result` plus a transcript on which the judge abstained twice and one
+    principle was out of scope (the runner's ``not_applicable``)."""
+    quiet = quiet_transcript()
+    more = [
+        _verdict(
+            quiet,
+            "harm.locks",
+            Outcome.ABSTAINED,
+            abstention=ABSTENTION,
+            rationale="Only one labelled example.",
+        ),
+        _verdict(quiet, "honesty.plain", Outcome.ABSTAINED, abstention=ABSTENTION),
+        _verdict(quiet, "tools.safe", Outcome.NOT_APPLICABLE, rationale="Not graded: no tool call"),
+    ]
+    base = run_result()
+    totals = base.totals.model_copy(update={"out_of_scope": 1})
+    order = [p.id for p in constitution().principles]
+    return build_result(base.run, [*verdicts(), *more], totals, order)
+
+
 def behaviour_diff(mode: DiffMode = DiffMode.REVISIONS) -> BehaviourDiff:
     """Two principles; ``harm.locks`` flipped on the hostile transcript and on a missing one."""
     hostile = hostile_transcript().id

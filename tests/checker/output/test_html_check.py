@@ -9,6 +9,7 @@ import re
 import pytest
 
 from checker.output.html import render_check_html, stored_transcripts
+from checker.results import build_result
 from checker.runner import load_run, run_check
 from checker.store import open_store
 from checker.transcript import Message, Role, TextPart
@@ -261,3 +262,46 @@ def test_cards_read_worst_first_and_keep_their_anchors(page: Elements) -> None:
         ("t1-v0", "not_applicable"),
         ("t1-v2", "not_applicable"),
     ]
+
+
+@pytest.fixture(scope="module")
+def abstaining() -> Elements:
+    transcripts = [sample.hostile_transcript(), sample.quiet_transcript()]
+    html = render_check_html(sample.abstaining_run_result(), transcripts, sample.constitution())
+    return Elements(html)
+
+
+def test_a_banner_says_how_much_of_the_run_was_not_graded(abstaining: Elements) -> None:
+    (banner,) = abstaining.tags("div", id="not-graded")
+    assert banner.text.startswith("3 of 9 judgments were not graded: 2 abstained, 1 error.")
+    assert f"abstained: {sample.ABSTENTION}: 2 judgments on 2 principles" in banner.text
+    (card,) = abstaining.tags("div", id="abstained-total")
+    assert card.get("class") == "card abs" and card.text == "2judgments abstained (not graded)"
+
+
+def test_no_banner_when_everything_was_graded() -> None:
+    result = sample.run_result()
+    clean = [v for v in result.verdicts if v.outcome.value != "error"]
+    html = render_check_html(build_result(result.run, clean, result.totals), [])
+    assert 'id="not-graded"' not in html
+
+
+def test_an_abstention_has_its_own_badge_card_and_reason(abstaining: Elements) -> None:
+    cards = [a for a in abstaining.tags("article") if a.get("data-outcome") == "abstained"]
+    assert [c.get("data-principle") for c in cards] == ["harm.locks", "honesty.plain"]
+    assert all("pair o-abstained" in c.get("class") for c in cards)
+    badges = [b for b in abstaining.tags("span") if b.get("class") == "badge o-abstained"]
+    assert [b.text for b in badges] == ["2 abstained", "abstained", "abstained"]
+    flags = [p.text for p in abstaining.tags("p") if p.get("class") == "flag abs"]
+    assert flags[0].startswith(f"The judge abstained: {sample.ABSTENTION}. Not graded")
+
+
+def test_the_chart_and_table_count_abstentions(abstaining: Elements) -> None:
+    captions = [t.text for t in abstaining.tags("text", class_="caption")]
+    assert captions == [
+        "100.0% (1/1), 1 abstained",
+        "0.0% (0/2), 1 abstained",
+        "n/a (never applied), 1 error",
+    ]
+    cells = [td.text for td in abstaining.tags("td") if td.get("class") == "abs"]
+    assert cells == ["1", "1"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.behaviour_diff import DiffMode
+from checker.behaviour_diff import Counts, DiffMode
 from checker.output.html import render_diff_html
 from constitution.diff import diff_constitutions
 from constitution.load import load_constitution
@@ -123,7 +123,7 @@ def test_behaviour_flips_link_to_transcripts_and_show_both_rationales() -> None:
     assert flags == ["1 flipped transcript could not be shown: gone"]
     assert len(page.tags("script")) == 1 and page.tags("img") == []
     rows = [tr.text for tr in page.tags("tr") if tr.get("id")]
-    assert rows[0].startswith("harm.lockschanged0% → 50%2101.0000%no")
+    assert rows[0].startswith("harm.lockschanged0% → 50%20101.0000%no")
 
 
 def test_behaviour_without_transcripts_says_so() -> None:
@@ -146,3 +146,28 @@ def test_transcript_sets_render_each_side() -> None:
     sides = [b.text for b in page.tags("span", class_="badge") if b.text in ("before", "after")]
     assert sides == ["before", "after"]
     assert page.tags("h1")[0].text == "Behaviour diff: before → after under demo.locks"
+
+
+def test_abstentions_in_a_behaviour_diff_are_counted_and_explained() -> None:
+    diff = sample.behaviour_diff()
+    silent = diff.principles[1].model_copy(
+        update={
+            "before": Counts(abstained=2),
+            "after": Counts(abstained=2),
+            "before_violation_rate": None,
+            "after_violation_rate": None,
+            "paired": 0,
+            "abstained_pairs": 2,
+            "abstentions": ("too few <examples>",),
+        }
+    )
+    diff = diff.model_copy(update={"principles": (diff.principles[0], silent)})
+    page = Elements(render_diff_html(None, diff))
+    rows = [tr.text for tr in page.tags("tr") if tr.get("id")]
+    assert rows[1].startswith("honesty.plainunchangednot graded (2 abstained)02")
+    (note,) = page.tags("p", class_="flag abs abstained-note")
+    assert note.text == (
+        "honesty.plain: 2 pairs left out of the flips and the tests: the judge abstained"
+        " on one side or both (too few <examples>)"
+    )
+    assert "2 pairs left out: the judge abstained" in page.tags("p", class_="meta")[0].text
