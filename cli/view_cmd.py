@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from checker.errors import CheckerError
 from checker.store import DEFAULT_DB_PATH
 from checker.view import DEFAULT_HOST, DEFAULT_PORT, make_server
 from cli._app import app
@@ -32,7 +33,10 @@ def view(
     ] = True,
 ) -> None:
     """Serve the runs, reports, diffs and transcripts of the store read-only; Ctrl-C stops."""
-    server = make_server(db if db is not None else Path.cwd() / DEFAULT_DB_PATH, host, port)
+    try:
+        server = make_server(db if db is not None else Path.cwd() / DEFAULT_DB_PATH, host, port)
+    except OSError as exc:
+        raise CheckerError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     print(f"constitution view: {server.url} (read-only; Ctrl-C stops)", flush=True)
     if host != DEFAULT_HOST:
         print(f"warning: listening on {host}, not only this machine", file=sys.stderr)
