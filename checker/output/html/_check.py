@@ -82,11 +82,11 @@ class TranscriptView:
     messages: list[MessageView] | None
     """None when the transcript was not available to the report."""
     hash_mismatch: bool = False
+    href: str = ""
+    """A link to this transcript elsewhere (the viewer's page across runs), if any."""
     metadata: str = ""
     violations: int = 0
     errors: int = 0
-    href: str = ""
-    """A link to this transcript elsewhere (the viewer's page across runs), if any."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,11 +225,11 @@ def check_view(
         tview = TranscriptView(
             id=transcript_id,
             anchor=prefix,
+            href=across(transcript_id) if across else "",
             pairs=pair_views,
             messages=None,
             violations=sum(p.outcome == Outcome.VIOLATES for p in pair_views),
             errors=sum(p.outcome == Outcome.ERROR for p in pair_views),
-            href=across(transcript_id) if across else "",
         )
         if transcript is None:
             missing += 1
