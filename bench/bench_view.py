@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import fields
 from pathlib import Path
 
 from checker.results import RunInfo, RunTotals, build_result
@@ -23,6 +24,19 @@ from checker.store import CacheKey, open_store
 from checker.transcript import Message, Role, TextPart, Transcript
 from checker.verdict import Evidence, Outcome, QuoteMatch, Verdict
 from checker.view import make_server
+
+
+def _key(principle_id: str, transcript_hash: str) -> CacheKey:
+    values = {
+        "backend": "synthetic",
+        "model": "none",
+        "prompt_version": "p1",
+        "principle_hash": f"hash-{principle_id}",
+        "transcript_hash": transcript_hash,
+        "sample_index": 0,
+    }
+    # Any further part of the key (a server, a prompt hash) is empty: none was used.
+    return CacheKey(**{f.name: values.get(f.name, "") for f in fields(CacheKey)})
 
 
 def build_store(path: Path, n_transcripts: int, n_principles: int) -> int:
@@ -61,8 +75,7 @@ def build_store(path: Path, n_transcripts: int, n_principles: int) -> int:
                     model="none",
                     transcript_hash=digest,
                 )
-                key = CacheKey("synthetic", "none", "p1", f"hash-{pid}", digest, 0)
-                store.save_verdict(run_id, key, verdict)
+                store.save_verdict(run_id, _key(pid, digest), verdict)
                 verdicts.append(verdict)
         info = RunInfo(
             id=run_id,

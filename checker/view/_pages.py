@@ -9,19 +9,18 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from checker.errors import CheckerError
-from checker.output.html import stored_transcripts
-from checker.output.html._check import _metadata
-from checker.output.html._view import (
+from checker.output.html import (
     AcrossCell,
     AcrossRun,
     Paging,
     RunRow,
     TranscriptAcross,
+    stored_transcripts,
     stream_run_page,
     stream_runs_diff_page,
     stream_runs_page,
     stream_transcript_page,
-    transcript_messages,
+    transcript_conversation,
 )
 from checker.results import RunResult, RunTotals
 from checker.runner import load_run
@@ -241,8 +240,7 @@ def transcript_page(store: Store, transcript_id: str) -> Iterator[str]:
             view.cells[(pid, run_id)] = AcrossCell(v.outcome.value, v.score, v.rationale, run.href)
     transcript = store.get_transcript(newest_hash) if newest_hash else None
     if transcript is not None:
-        view.messages = transcript_messages(transcript)
-        view.metadata = _metadata(transcript)
+        view.messages, view.metadata = transcript_conversation(transcript)
     return stream_transcript_page(view)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from checker.errors import CheckerError
-from checker.output.html._env import assets
+from checker.output.html import content_security_policy
 from checker.store import Store, StoreError, open_store
 from checker.view._pages import (
     NotFound,
@@ -41,7 +41,7 @@ LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 def security_headers() -> dict[str, str]:
     """Sent with every response, pages and errors alike."""
     return {
-        "Content-Security-Policy": assets()[2],
+        "Content-Security-Policy": content_security_policy(),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
         "X-Frame-Options": "DENY",

@@ -18,7 +18,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 
-from checker.output.html._check import PROBLEM_OUTCOMES
+from checker.output.html import PROBLEM_OUTCOMES
 from checker.results import PairResult, PrincipleSummary, RunTotals, TranscriptSummary
 from checker.runner import load_run
 from checker.store import open_store

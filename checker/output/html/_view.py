@@ -15,7 +15,7 @@ from typing import Any
 
 from checker.behaviour_diff import BehaviourDiff
 from checker.output.html._chart import BAR_HEIGHT, BAR_MAX, CHART_WIDTH, LABEL_WIDTH, chart_height
-from checker.output.html._check import Transcripts, check_view
+from checker.output.html._check import Transcripts, _metadata, check_view
 from checker.output.html._conversation import MessageView, conversation
 from checker.output.html._diff import diff_view
 from checker.output.html._env import assets, template
@@ -152,10 +152,10 @@ def stream_transcript_page(view: TranscriptAcross) -> Iterator[str]:
     return _stream("view_transcript.html.j2", f"Transcript {view.id}", "transcript", view=view)
 
 
-def transcript_messages(transcript: Transcript) -> list[MessageView]:
-    """A conversation with nothing highlighted (the across-runs page)."""
+def transcript_conversation(transcript: Transcript) -> tuple[list[MessageView], str]:
+    """A conversation with nothing highlighted, and its metadata (the across-runs page)."""
     messages, _ = conversation(transcript, "m", ())
-    return messages
+    return messages, _metadata(transcript)
 
 
 __all__ = [
@@ -168,5 +168,5 @@ __all__ = [
     "stream_runs_diff_page",
     "stream_runs_page",
     "stream_transcript_page",
-    "transcript_messages",
+    "transcript_conversation",
 ]

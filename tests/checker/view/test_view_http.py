@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from checker.output.html._env import assets
 from checker.runner import load_run
 from checker.runs_diff import compare_runs
 from checker.store import StoreError, open_store
-from checker.view import ViewServer, compute_summary
+from checker.view import RunSummary, SummaryCache, ViewServer, compute_summary
+from checker.view import _pages as pages
 from checker.view._summary import pair_is_problem
 from tests.checker.output.html_samples import Elements
 from tests.checker.view.viewer_store import HOSTILE_ID, build_store, serving
@@ -43,6 +45,12 @@ def get(
     body = response.read().decode("utf-8")
     connection.close()
     return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+
+
+def shown(page: Elements) -> list[str]:
+    """The transcript ids on a run page (each heading starts with its id, then badges)."""
+    ids = ["t0", "t1", HOSTILE_ID]
+    return [next(i for i in ids if h.text.startswith(i)) for h in page.tags("h2", class_="tid")]
 
 
 def test_a_foreign_host_header_is_refused(server: ViewServer) -> None:
@@ -111,10 +119,10 @@ def test_run_pages_filter_across_the_run(server: ViewServer) -> None:
     status, _, body = get(server, "/runs/1?outcome=violates&principle=p.one")
     assert status == 200
     page = Elements(body)
-    assert [s.get("id") for s in page.tags("section", class_="transcript")] == ["t0"]
+    assert shown(page) == ["t0"]
     assert page.tags("body")[0].get("data-server-filters") == "principle=p.one&outcome=violates"
     status, _, body = get(server, "/runs/1?t=t1")
-    assert [s.text.split()[0] for s in Elements(body).tags("h2", class_="tid")] == ["t1"]
+    assert shown(Elements(body)) == ["t1"]
 
 
 def test_summary_matches_the_report(db: Path) -> None:
@@ -150,3 +158,42 @@ def test_two_runs_compare_with_flips(db: Path) -> None:
         ("t1", "complies", "violates"),
     }
     assert two.flips == () and diff.mode.value == "runs" and diff.before.run_id == 1
+
+
+def test_a_page_does_not_wait_for_a_slow_summary(db: Path, server: ViewServer) -> None:
+    release = threading.Event()
+
+    def slow(path: Path, run_id: int) -> RunSummary:
+        release.wait(30)
+        return compute_summary(path, run_id)
+
+    server.cache = SummaryCache(db, compute=slow)
+    try:
+        status, _, body = get(server, "/runs/1")
+        page = Elements(body)
+        assert status == 200 and len(page.tags("p", id="partial")) == 1
+        assert page.tags("meta", **{"http-equiv": "refresh"})  # reloads until it is ready
+        assert len(page.tags("section", class_="transcript")) == 3  # the transcripts are there
+        assert "2violations" in "".join(c.text for c in page.tags("div", class_="card bad"))
+        assert page.tags("a", class_="pid") == []
+    finally:
+        release.set()
+    status, _, body = get(server, "/runs/1?outcome=violates")  # a filter waits for it
+    assert status == 200 and Elements(body).tags("p", id="partial") == []
+
+
+def test_pages_link_to_each_other(server: ViewServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pages, "PAGE_SIZE", 1)
+    status, _, body = get(server, "/runs/1?page=2")
+    page = Elements(body)
+    assert shown(page) == ["t1"]
+    assert {a.get("href") for a in page.tags("a", rel="prev")} == {"/runs/1"}
+    assert {a.get("href") for a in page.tags("a", rel="next")} == {"/runs/1?page=3"}
+    hrefs = {a.get("href") for a in page.tags("a")}
+    assert "/runs/1?t=h%3Cscript%3Ex%3C%2Fscript%3E" in hrefs  # worst transcript on page 3
+    assert "/transcript?id=t1" in hrefs
+    status, _, body = get(server, "/runs/1?outcome=violates&page=2")
+    page = Elements(body)
+    assert shown(page) == [HOSTILE_ID]
+    assert {a.get("href") for a in page.tags("a", rel="prev")} == {"/runs/1?outcome=violates"}
+    assert get(server, "/runs/1?page=99")[0] == 200  # past the end: the last page
