@@ -184,7 +184,7 @@ def test_a_page_does_not_wait_for_a_slow_summary(db: Path, server: ViewServer) -
 
 def test_pages_link_to_each_other(server: ViewServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pages, "PAGE_SIZE", 1)
-    status, _, body = get(server, "/runs/1?page=2")
+    _, _, body = get(server, "/runs/1?page=2")
     page = Elements(body)
     assert shown(page) == ["t1"]
     assert {a.get("href") for a in page.tags("a", rel="prev")} == {"/runs/1"}
@@ -192,7 +192,7 @@ def test_pages_link_to_each_other(server: ViewServer, monkeypatch: pytest.Monkey
     hrefs = {a.get("href") for a in page.tags("a")}
     assert "/runs/1?t=h%3Cscript%3Ex%3C%2Fscript%3E" in hrefs  # worst transcript on page 3
     assert "/transcript?id=t1" in hrefs
-    status, _, body = get(server, "/runs/1?outcome=violates&page=2")
+    _, _, body = get(server, "/runs/1?outcome=violates&page=2")
     page = Elements(body)
     assert shown(page) == [HOSTILE_ID]
     assert {a.get("href") for a in page.tags("a", rel="prev")} == {"/runs/1?outcome=violates"}
