@@ -61,6 +61,8 @@ def test_a_run_with_its_filters(server: ViewServer, tmp_path: Path) -> None:
     dom = open_page(server, "/runs/1?principle=p.one&outcome=violates", tmp_path)
     (heading,) = dom.tags("h2", class_="tid")
     assert heading.text.startswith("t0")
+    (count,) = dom.tags("output", id="f-count")  # the page's own filters say the same
+    assert count.text == "1 of 2 judgments in 1 of 1 transcripts"
     assert _body(dom).get("data-filters") == "ready"
 
 

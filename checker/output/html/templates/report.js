@@ -43,10 +43,12 @@
   }
 
   function fromHash() {
-    // #f:principle=ID&outcome=violates&judge=J&problems=1 preselects the filters.
+    // #f:principle=ID&outcome=violates&judge=J&problems=1 preselects the filters
+    // (in `constitution view`, so do the filters the server applied).
     var hash = window.location.hash;
-    if (hash.indexOf("#f:") !== 0) { return; }
-    var params = new URLSearchParams(hash.slice(3));
+    var text = hash.indexOf("#f:") === 0 ? hash.slice(3) : server;
+    if (!text) { return; }
+    var params = new URLSearchParams(text);
     [[principle, "principle"], [outcome, "outcome"], [judge, "judge"]].forEach(function (pair) {
       var value = params.get(pair[1]);
       var known = Array.prototype.some.call(pair[0].options, function (opt) { return opt.value === value; });
