@@ -217,7 +217,7 @@ def transcript_page(store: Store, transcript_id: str) -> Iterator[str]:
     view = TranscriptAcross(transcript_id, [], [], {}, None)
     if len(run_ids) > ACROSS_RUNS:
         view.notes.append(f"Only the newest {ACROSS_RUNS} of {len(run_ids)} runs are shown.")
-    newest_hash = ""
+    newest_hash, newest_run = "", 0
     for run_id in run_ids[:ACROSS_RUNS]:
         record = store.get_run(run_id)
         firsts: dict[str, Verdict] = {}
@@ -226,12 +226,17 @@ def transcript_page(store: Store, transcript_id: str) -> Iterator[str]:
             if v.principle_id not in firsts or v.sample_index < firsts[v.principle_id].sample_index:
                 firsts[v.principle_id] = v
         digests = {v.transcript_hash for v in firsts.values()} - {""}
-        newest_hash = newest_hash or next(iter(digests), "")
+        if not newest_hash and digests:
+            newest_hash, newest_run = next(iter(digests)), run_id
         run = AcrossRun(
             id=run_id,
             href=run_transcript_href(run_id, transcript_id),
             label=f"{record.constitution_id} {record.constitution_version} · {record.judge}",
-            hash_note="judged a different version of it" if newest_hash not in digests else "",
+            hash_note=(
+                f"judged another version of it than run #{newest_run}, whose conversation is below"
+                if newest_hash not in digests
+                else ""
+            ),
         )
         view.runs.append(run)
         for pid, v in firsts.items():

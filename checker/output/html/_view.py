@@ -149,7 +149,7 @@ def stream_runs_diff_page(
 
 
 def stream_transcript_page(view: TranscriptAcross) -> Iterator[str]:
-    return _stream("view_transcript.html.j2", f"Transcript {view.id}", "transcript", view=view)
+    return _stream("view_transcript.html.j2", f"Transcript {view.id}", "across", view=view)
 
 
 def transcript_conversation(transcript: Transcript) -> tuple[list[MessageView], str]:
