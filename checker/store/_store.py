@@ -267,45 +267,6 @@ class Store:
             linked.append(LinkedVerdict(verdict, bool(cache_hit)))
         return linked
 
-    def run_transcript_ids(self, run_id: int) -> list[str]:
-        """The transcript ids a run judged, in the order it first saved a verdict for each."""
-        rows = self.db.execute(
-            "SELECT transcript_id FROM run_verdicts WHERE run_id = ?"
-            " GROUP BY transcript_id ORDER BY MIN(rowid)",
-            (run_id,),
-        )
-        return [row[0] for row in rows]
-
-    def run_verdicts_for(self, run_id: int, transcript_ids: Iterable[str]) -> list[LinkedVerdict]:
-        """Like :meth:`run_verdicts`, limited to some transcripts (a page of a large run)."""
-        found: list[tuple[int, LinkedVerdict]] = []
-        for tid in dict.fromkeys(transcript_ids):
-            rows = self.db.execute(
-                "SELECT rv.rowid, rv.cache_hit, v.verdict FROM run_verdicts rv"
-                " JOIN verdicts v ON v.id = rv.verdict_id"
-                " WHERE rv.run_id = ? AND rv.transcript_id = ?",
-                (run_id, tid),
-            )
-            for rowid, cache_hit, text in rows:
-                verdict = Verdict.model_validate_json(text)
-                if verdict.transcript_id != tid:
-                    verdict = verdict.model_copy(update={"transcript_id": tid})
-                found.append((rowid, LinkedVerdict(verdict, bool(cache_hit))))
-        found.sort(key=lambda item: item[0])
-        return [item for _, item in found]
-
-    def count_run_verdicts(self, run_id: int) -> int:
-        row = self.db.execute("SELECT COUNT(*) FROM run_verdicts WHERE run_id = ?", (run_id,))
-        return int(row.fetchone()[0])
-
-    def transcript_runs(self, transcript_id: str) -> list[int]:
-        """Ids of the runs that judged a transcript with this id, newest first."""
-        rows = self.db.execute(
-            "SELECT DISTINCT run_id FROM run_verdicts WHERE transcript_id = ? ORDER BY run_id DESC",
-            (transcript_id,),
-        )
-        return [int(row[0]) for row in rows]
-
     def run_done_pairs(self, run_id: int) -> set[tuple[str, str, int]]:
         """(transcript id, principle id, sample) a run already holds a non-error verdict for."""
         rows = self.db.execute(

@@ -25,7 +25,14 @@ from checker.output.html import (
 from checker.results import RunResult, RunTotals
 from checker.runner import load_run
 from checker.runs_diff import compare_runs
-from checker.store import RunRecord, Store
+from checker.store import (
+    RunRecord,
+    Store,
+    count_run_verdicts,
+    run_transcript_ids,
+    run_verdicts_for,
+    transcript_runs,
+)
 from checker.transcript import Transcript
 from checker.verdict import Verdict
 from checker.view._summary import SummaryCache, SummaryKey
@@ -117,7 +124,7 @@ def runs_page(store: Store) -> Iterator[str]:
                 judge=f"{r.judge}/{r.model}",
                 status=r.status,
                 started=r.started,
-                judgments=_int(r.totals, "judgments") or store.count_run_verdicts(r.id),
+                judgments=_int(r.totals, "judgments") or count_run_verdicts(store, r.id),
                 violations=_int(r.totals, "violations"),
                 errors=_int(r.totals, "errors"),
                 cost_usd=float(cost) if isinstance(cost, int | float) else None,
@@ -133,7 +140,7 @@ def runs_page(store: Store) -> Iterator[str]:
 
 def run_page(store: Store, cache: SummaryCache, run_id: int, query: RunQuery) -> Iterator[str]:
     record = store.get_run(run_id)
-    count = store.count_run_verdicts(record.id)
+    count = count_run_verdicts(store, record.id)
     key: SummaryKey = (record.id, record.status, count, record.finished or "")
     # Filters need the whole run's pairs; so does a run with no totals written yet.
     must_wait = bool(query.filters()) and not (query.transcript and len(query.filters()) == 1)
@@ -142,13 +149,13 @@ def run_page(store: Store, cache: SummaryCache, run_id: int, query: RunQuery) ->
     if summary is not None:
         ids = summary.select(query.principle, query.outcome, query.problems)
     else:
-        ids = store.run_transcript_ids(record.id)
+        ids = run_transcript_ids(store, record.id)
     if query.transcript:
         ids = [t for t in ids if t == query.transcript]
     pages = max(1, math.ceil(len(ids) / PAGE_SIZE))
     page = min(query.page, pages)
     shown = ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    page_result = load_run(store, record.id, linked=store.run_verdicts_for(record.id, shown))
+    page_result = load_run(store, record.id, linked=run_verdicts_for(store, record.id, shown))
     if summary is not None:
         update = {
             "totals": summary.totals,
@@ -211,7 +218,7 @@ def diff_page(store: Store, before_id: str, after_id: str) -> Iterator[str]:
 
 
 def transcript_page(store: Store, transcript_id: str) -> Iterator[str]:
-    run_ids = store.transcript_runs(transcript_id)
+    run_ids = transcript_runs(store, transcript_id)
     if not run_ids:
         raise NotFound(f"no run judged a transcript with id {transcript_id!r}")
     view = TranscriptAcross(transcript_id, [], [], {}, None)
@@ -221,7 +228,7 @@ def transcript_page(store: Store, transcript_id: str) -> Iterator[str]:
     for run_id in run_ids[:ACROSS_RUNS]:
         record = store.get_run(run_id)
         firsts: dict[str, Verdict] = {}
-        for item in store.run_verdicts_for(run_id, [transcript_id]):
+        for item in run_verdicts_for(store, run_id, [transcript_id]):
             v = item.verdict
             if v.principle_id not in firsts or v.sample_index < firsts[v.principle_id].sample_index:
                 firsts[v.principle_id] = v
