@@ -57,6 +57,8 @@ class _Frozen(BaseModel):
 class DiffMode(StrEnum):
     REVISIONS = "revisions"
     TRANSCRIPT_SETS = "transcript_sets"
+    RUNS = "runs"
+    """Two stored runs compared as they are (``constitution view``): nothing graded."""
 
 
 class PrincipleStatus(StrEnum):

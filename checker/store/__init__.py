@@ -6,6 +6,12 @@ working directory). A judgment is reused when its :class:`CacheKey` matches:
 index). ``error`` verdicts are stored but never reused, so a re-run retries them.
 """
 
+from checker.store._browse import (
+    count_run_verdicts,
+    run_transcript_ids,
+    run_verdicts_for,
+    transcript_runs,
+)
 from checker.store._migrations import MIGRATIONS, migrate
 from checker.store._store import (
     DEFAULT_DB_PATH,
@@ -27,6 +33,10 @@ __all__ = [
     "RunStatus",
     "Store",
     "StoreError",
+    "count_run_verdicts",
     "migrate",
     "open_store",
+    "run_transcript_ids",
+    "run_verdicts_for",
+    "transcript_runs",
 ]

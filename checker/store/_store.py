@@ -347,12 +347,16 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def open_store(path: Path | str | None = None) -> Store:
+def open_store(path: Path | str | None = None, *, read_only: bool = False) -> Store:
     """Open (creating and migrating if needed) the store at ``path``.
 
     ``None`` means :data:`DEFAULT_DB_PATH` under the current working directory.
+    ``read_only`` opens an existing store through SQLite's ``mode=ro`` URI: nothing
+    is created or migrated, and any write fails inside SQLite itself.
     """
     db_path = Path(path) if path is not None else Path.cwd() / DEFAULT_DB_PATH
+    if read_only:
+        return _open_read_only(db_path)
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(db_path, isolation_level=None, timeout=30.0)
@@ -362,4 +366,22 @@ def open_store(path: Path | str | None = None) -> Store:
         migrate(db)
     except (OSError, sqlite3.Error) as exc:
         raise StoreError(f"{db_path}: cannot open the results store: {exc}") from exc
+    return Store(db, db_path)
+
+
+def _open_read_only(db_path: Path) -> Store:
+    if not db_path.is_file():
+        raise StoreError(f"{db_path}: no results store here (run `constitution check` first)")
+    uri = db_path.resolve().as_uri() + "?mode=ro"
+    try:
+        db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30.0)
+        found = db.execute(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN"
+            " ('runs', 'verdicts', 'run_verdicts', 'transcripts')"
+        ).fetchone()[0]
+    except sqlite3.Error as exc:
+        raise StoreError(f"{db_path}: cannot open the results store: {exc}") from exc
+    if found != 4:
+        db.close()
+        raise StoreError(f"{db_path}: not a results store (its tables are missing)")
     return Store(db, db_path)

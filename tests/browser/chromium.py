@@ -66,6 +66,13 @@ def dump_dom(page: Path, work: Path, fragment: str = "") -> str:
     return _run(page.resolve().as_uri() + fragment, work, "--dump-dom")
 
 
+def dump_url(url: str, work: Path) -> str:
+    """Like :func:`dump_dom` for a page served over HTTP (the viewer on 127.0.0.1)."""
+    # Everything but the viewer's own address still resolves to nothing (the last
+    # --host-resolver-rules wins).
+    return _run(url, work, "--dump-dom", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
+
+
 def screenshot(page: Path, work: Path, out: Path, size: tuple[int, int] = (1280, 2000)) -> Path:
     """A PNG of the page's top ``size`` pixels."""
     _run(

@@ -14,9 +14,21 @@ from typing import Any
 
 from checker.behaviour_diff import BehaviourDiff
 from checker.output.html._chart import BAR_HEIGHT, BAR_MAX, CHART_WIDTH, LABEL_WIDTH, chart_height
-from checker.output.html._check import Transcripts, check_view
+from checker.output.html._check import PROBLEM_OUTCOMES, Transcripts, check_view
 from checker.output.html._diff import diff_view
 from checker.output.html._env import assets, template
+from checker.output.html._view import (
+    AcrossCell,
+    AcrossRun,
+    Paging,
+    RunRow,
+    TranscriptAcross,
+    stream_run_page,
+    stream_runs_diff_page,
+    stream_runs_page,
+    stream_transcript_page,
+    transcript_conversation,
+)
 from checker.results import RunResult
 from checker.store import Store
 from checker.transcript import Transcript
@@ -95,4 +107,25 @@ def stored_transcripts(store: Store, result: RunResult) -> dict[str, Transcript]
     return found
 
 
-__all__ = ["render_check_html", "render_diff_html", "stored_transcripts"]
+def content_security_policy() -> str:
+    """The reports' Content-Security-Policy (the viewer sends it as a header)."""
+    return assets()[2]
+
+
+__all__ = [
+    "PROBLEM_OUTCOMES",
+    "AcrossCell",
+    "AcrossRun",
+    "Paging",
+    "RunRow",
+    "TranscriptAcross",
+    "content_security_policy",
+    "render_check_html",
+    "render_diff_html",
+    "stored_transcripts",
+    "stream_run_page",
+    "stream_runs_diff_page",
+    "stream_runs_page",
+    "stream_transcript_page",
+    "transcript_conversation",
+]

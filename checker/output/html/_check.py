@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from checker.output.html._chart import ChartRow, chart_rows
@@ -85,6 +85,8 @@ class TranscriptView:
     messages: list[MessageView] | None
     """None when the transcript was not available to the report."""
     hash_mismatch: bool = False
+    href: str = ""
+    """A link to this transcript elsewhere (the viewer's page across runs), if any."""
     metadata: str = ""
     violations: int = 0
     errors: int = 0
@@ -98,6 +100,8 @@ class WorstView:
     violated: tuple[str, ...]
     errors: int
     min_score: float | None
+    href: str = ""
+    """Where the link goes when the transcript is not on this page (else ``#anchor``)."""
 
 
 @dataclass(slots=True)
@@ -187,9 +191,19 @@ def _metadata(transcript: Transcript) -> str:
 
 
 def check_view(
-    result: RunResult, transcripts: Transcripts = None, constitution: Constitution | None = None
+    result: RunResult,
+    transcripts: Transcripts = None,
+    constitution: Constitution | None = None,
+    *,
+    link: Callable[[str], str] | None = None,
+    across: Callable[[str], str] | None = None,
 ) -> CheckView:
-    """Group the run's pairs by transcript and attach each transcript's conversation."""
+    """Group the run's pairs by transcript and attach each transcript's conversation.
+
+    For a page of a larger run (the viewer): ``link`` gives the address of a
+    transcript that is not on the page (the worst list links there), ``across``
+    the address of a transcript's page across runs.
+    """
     by_id = _index(transcripts)
     titles = {p.id: p.title for p in constitution.principles} if constitution else {}
     verdicts: dict[tuple[str, str], list[Verdict]] = {}
@@ -217,6 +231,7 @@ def check_view(
         tview = TranscriptView(
             id=transcript_id,
             anchor=prefix,
+            href=across(transcript_id) if across else "",
             pairs=pair_views,
             messages=None,
             violations=sum(p.outcome == Outcome.VIOLATES for p in pair_views),
@@ -242,9 +257,16 @@ def check_view(
     run = result.run
     anchors = {t.id: t.anchor for t in views}
     worst = [
-        WorstView(w.transcript_id, anchors[w.transcript_id], w.violated, w.errors, w.min_score)
+        WorstView(
+            w.transcript_id,
+            anchors.get(w.transcript_id, ""),
+            w.violated,
+            w.errors,
+            w.min_score,
+            href="" if w.transcript_id in anchors or link is None else link(w.transcript_id),
+        )
         for w in result.worst_transcripts
-        if w.transcript_id in anchors
+        if w.transcript_id in anchors or link is not None
     ]
     return CheckView(
         result=result,

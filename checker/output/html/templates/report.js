@@ -43,10 +43,12 @@
   }
 
   function fromHash() {
-    // #f:principle=ID&outcome=violates&judge=J&problems=1 preselects the filters.
+    // #f:principle=ID&outcome=violates&judge=J&problems=1 preselects the filters
+    // (in `constitution view`, so do the filters the server applied).
     var hash = window.location.hash;
-    if (hash.indexOf("#f:") !== 0) { return; }
-    var params = new URLSearchParams(hash.slice(3));
+    var text = hash.indexOf("#f:") === 0 ? hash.slice(3) : server;
+    if (!text) { return; }
+    var params = new URLSearchParams(text);
     [[principle, "principle"], [outcome, "outcome"], [judge, "judge"]].forEach(function (pair) {
       var value = params.get(pair[1]);
       var known = Array.prototype.some.call(pair[0].options, function (opt) { return opt.value === value; });
@@ -55,8 +57,24 @@
     problems.checked = params.get("problems") === "1";
   }
 
+  var server = body.getAttribute("data-server-filters");
+  function toServer() {
+    // `constitution view` pages a run: a filter change asks the server for the
+    // transcripts that match across the whole run (the judge filter stays here).
+    if (server === null) { return false; }
+    var query = new URLSearchParams();
+    if (principle.value) { query.set("principle", principle.value); }
+    if (outcome.value) { query.set("outcome", outcome.value); }
+    if (problems.checked) { query.set("problems", "1"); }
+    var text = query.toString();
+    if (text === server) { return false; }
+    window.location.assign("?" + text + (text ? "#f:" + text : ""));
+    return true;
+  }
+  function changed() { if (!toServer()) { apply(); } }
+
   form.addEventListener("submit", function (event) { event.preventDefault(); });
-  [principle, outcome, judge, problems].forEach(function (el) { el.addEventListener("change", apply); });
+  [principle, outcome, judge, problems].forEach(function (el) { el.addEventListener("change", changed); });
   marks.forEach(function (mark) {
     mark.addEventListener("click", function () {
       var first = (mark.dataset.cards || "").split(" ")[0];
@@ -67,7 +85,7 @@
       window.setTimeout(function () { card.classList.remove("flash"); }, 1200);
     });
   });
-  window.addEventListener("hashchange", function () { fromHash(); apply(); });
+  window.addEventListener("hashchange", function () { fromHash(); changed(); });
   fromHash();
   apply();
   body.setAttribute("data-filters", "ready");

@@ -1,0 +1,50 @@
+"""``constitution view``: browse the results store in a local web page (read-only)."""
+
+from __future__ import annotations
+
+import sys
+import webbrowser
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from checker.errors import CheckerError
+from checker.store import DEFAULT_DB_PATH
+from checker.view import DEFAULT_HOST, DEFAULT_PORT, make_server
+from cli._app import app
+
+
+@app.command()
+def view(
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Results database (default: .constitution/results.db here)."),
+    ] = None,
+    port: Annotated[
+        int, typer.Option(help="Port to listen on; 0 picks a free one (the URL is printed).")
+    ] = DEFAULT_PORT,
+    host: Annotated[
+        str,
+        typer.Option(help="Address to bind. Anything but 127.0.0.1 shows the store to others."),
+    ] = DEFAULT_HOST,
+    open_browser: Annotated[
+        bool, typer.Option("--open/--no-open", help="Open the page in a browser.")
+    ] = True,
+) -> None:
+    """Serve the runs, reports, diffs and transcripts of the store read-only; Ctrl-C stops."""
+    try:
+        server = make_server(db if db is not None else Path.cwd() / DEFAULT_DB_PATH, host, port)
+    except OSError as exc:
+        raise CheckerError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    print(f"constitution view: {server.url} (read-only; Ctrl-C stops)", flush=True)
+    if host != DEFAULT_HOST:
+        print(f"warning: listening on {host}, not only this machine", file=sys.stderr)
+    if open_browser:
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+    finally:
+        server.server_close()
