@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from constitution._fastyaml import load_positioned
+from constitution._fastyaml import error_place, load_positioned
 from constitution._md_blocks import split_front_matter
 from constitution._positions import path_position, to_plain
 from constitution.errors import ConstitutionLoadError, Diagnostic, Severity
@@ -85,9 +85,8 @@ def load_yaml(report: Report, text: str, first_line: int) -> tuple[Any, Where] |
     try:
         tree = load_positioned(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line, mark.column + 1) if mark else (0, 1)
-        report.error(first_line + line, col, f"invalid YAML: {exc.problem or exc.context}")
+        line, col, problem = error_place(exc)
+        report.error(first_line + line, col + 1, f"invalid YAML: {problem}")
         return None
     except YAMLError as exc:
         report.error(first_line, 1, f"invalid YAML: {exc}")

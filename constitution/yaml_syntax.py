@@ -15,7 +15,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from constitution._fastyaml import load_positioned
+from constitution._fastyaml import error_place, load_positioned
 from constitution._positions import Path, node_position, path_position, to_plain
 from constitution._yaml_text import exact_text
 from constitution.checks import check_parts
@@ -94,11 +94,11 @@ def _load_tree(text: str, file: str) -> Any:
     try:
         return load_positioned(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
+        line, col, problem = error_place(exc)
         msg = f"invalid YAML: {problem}"
-        raise ConstitutionLoadError([Diagnostic(file, line, col, Severity.ERROR, msg)]) from None
+        raise ConstitutionLoadError(
+            [Diagnostic(file, line + 1, col + 1, Severity.ERROR, msg)]
+        ) from None
     except YAMLError as exc:
         raise ConstitutionLoadError(
             [Diagnostic(file, 1, 1, Severity.ERROR, f"invalid YAML: {exc}")]
