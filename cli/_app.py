@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from constitution.load import set_allowed_outside
 
 app = typer.Typer(
     name="constitution",
@@ -11,3 +16,18 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _options(
+    allow_outside_dirs: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--allow-outside",
+            metavar="DIR",
+            help="Let include/extends read files under DIR, outside the project (repeatable).",
+        ),
+    ] = None,
+) -> None:
+    """Write AI constitutions as files, check transcripts against them, review revisions."""
+    set_allowed_outside(allow_outside_dirs or ())

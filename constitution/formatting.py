@@ -24,7 +24,7 @@ from constitution.errors import ConstitutionError, ConstitutionLoadError, Diagno
 from constitution.markdown_render import render_markdown
 from constitution.markdown_syntax import parse_markdown
 from constitution.model import Constitution
-from constitution.yaml_syntax import new_yaml, parse_yaml, to_yaml_tree
+from constitution.yaml_syntax import load_yaml_tree, new_yaml, parse_yaml, to_yaml_tree
 
 Syntax = Literal["yaml", "md"]
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -102,6 +102,7 @@ def _is_fragment_yaml(tree: Any) -> bool:
 
 def _round_trip_tree(text: str, source: str) -> Any:
     """ruamel's round-trip tree of ``text``; YAML errors become diagnostics."""
+    load_yaml_tree(text, source)  # refuse deep nesting and alias bombs before ruamel recurses
     try:
         return new_yaml().load(text) if text.strip() else None
     except YAMLError as exc:

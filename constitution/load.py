@@ -9,7 +9,8 @@ Every problem is collected and raised together as :class:`ConstitutionLoadError`
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import stat
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from constitution.checks import check_constitution
@@ -38,10 +39,44 @@ def parse_constitution(text: str, *, source: str, fragment: bool = False) -> Con
     return parse_yaml(text, source=source, fragment=fragment)
 
 
+MAX_FILE_BYTES = 16 * 1024 * 1024
+"""The largest constitution file read (16 MiB)."""
+
+_allowed_outside: list[Path] = []
+
+
+def set_allowed_outside(paths: Iterable[Path | str]) -> None:
+    """Let ``include``/``extends`` of every later load reach files under ``paths`` too.
+
+    Replaces the directories set before. The CLI's ``--allow-outside`` calls this;
+    library callers may rather pass ``allow_outside=`` to :func:`load_constitution`.
+    """
+    _allowed_outside[:] = [Path(os.path.realpath(p)) for p in paths]
+
+
 def read_text(path: Path, *, referrer: SourceLocation | None = None) -> str:
-    """Read a file, turning OS errors into a diagnostic at the place that named it."""
+    """Read a regular file of at most :data:`MAX_FILE_BYTES`, as UTF-8.
+
+    OS errors, special files (devices, FIFOs) and oversized files become a diagnostic at
+    the place that named the file.
+    """
     try:
-        return path.read_text(encoding="utf-8")
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):
+            msg = f"not a regular file (a device, FIFO or socket): {path}"
+        elif info.st_size > MAX_FILE_BYTES:
+            msg = (
+                f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB ({info.st_size} bytes): {path}"
+            )
+        else:
+            with path.open("rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:
+                msg = f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB: {path}"
+            else:
+                return data.decode("utf-8")
     except FileNotFoundError:
         msg = f"no such file: {path}"
     except IsADirectoryError:
@@ -62,20 +97,34 @@ def load_document(path: Path, *, referrer: SourceLocation | None = None) -> Cons
     return parse_constitution(read_text(path, referrer=referrer), source=str(path))
 
 
-def load_constitution(path: Path | str, *, reader: Reader = read_text) -> Constitution:
+def load_constitution(
+    path: Path | str, *, reader: Reader = read_text, allow_outside: Iterable[Path | str] = ()
+) -> Constitution:
     """Load a constitution file and everything it includes and extends.
 
     Returns the resolved constitution: inherited principles come first (in the base's
     order, overridden ones replaced in place), then this file's own. ``reader`` lets
     callers read files from elsewhere than the working tree (a git revision).
+
+    ``include`` and ``extends`` must name files inside the project: the git work tree
+    that holds ``path`` (its directory when it is in none), symbolic links resolved.
+    Files under the ``allow_outside`` directories (and those given to
+    :func:`set_allowed_outside`) are allowed too.
     """
-    return _load(Path(path), chain=(), referrer=None, reader=reader)
+    path = Path(path)
+    scope = _Scope.around(path, allow_outside, on_disk=reader is read_text)
+    return _load(path, chain=(), referrer=None, reader=reader, scope=scope)
 
 
 def _load(
-    path: Path, *, chain: tuple[Path, ...], referrer: SourceLocation | None, reader: Reader
+    path: Path,
+    *,
+    chain: tuple[Path, ...],
+    referrer: SourceLocation | None,
+    reader: Reader,
+    scope: _Scope,
 ) -> Constitution:
-    key = Path(os.path.normpath(path.absolute()))
+    key = scope.identity(path)
     if key in chain:
         cycle = " -> ".join(_display(p) for p in (*chain, key))
         raise ConstitutionLoadError([_error(referrer, str(path), f"cyclic extends: {cycle}")])
@@ -87,8 +136,9 @@ def _load(
     for name in doc.include:
         try:
             where = _key_location(text, str(path), name)
-            part_text = reader(path.parent / name, referrer=where)
-            part = parse_constitution(part_text, source=str(path.parent / name), fragment=True)
+            part_path = scope.resolve(path, name, where, "include")
+            part_text = reader(part_path, referrer=where)
+            part = parse_constitution(part_text, source=str(part_path), fragment=True)
         except ConstitutionLoadError as exc:
             diagnostics.extend(exc.diagnostics)
             continue
@@ -97,11 +147,13 @@ def _load(
     base: Constitution | None = None
     if doc.extends is not None:
         try:
+            where = _key_location(text, str(path), "extends")
             base = _load(
-                path.parent / doc.extends,
+                scope.resolve(path, doc.extends, where, "extends"),
                 chain=(*chain, key),
-                referrer=_key_location(text, str(path), "extends"),
+                referrer=where,
                 reader=reader,
+                scope=scope,
             )
         except ConstitutionLoadError as exc:
             diagnostics.extend(exc.diagnostics)
@@ -118,6 +170,55 @@ def _load(
     if diagnostics:
         raise ConstitutionLoadError(_sorted_unique(diagnostics))
     return resolved
+
+
+class _Scope:
+    """Where ``include`` and ``extends`` may lead: the project, and directories allowed."""
+
+    def __init__(self, roots: tuple[Path, ...], *, on_disk: bool) -> None:
+        self.roots = roots
+        self.on_disk = on_disk
+
+    @classmethod
+    def around(cls, path: Path, allowed: Iterable[Path | str], *, on_disk: bool) -> _Scope:
+        if not on_disk:  # a git revision: paths are relative to the repository's top
+            return cls((Path("."),), on_disk=False)
+        top = project_root(path)
+        extra = [Path(os.path.realpath(p)) for p in allowed]
+        return cls((top, *extra, *_allowed_outside), on_disk=True)
+
+    def identity(self, path: Path) -> Path:
+        """The same file under any name (symbolic links resolved on disk)."""
+        if self.on_disk:
+            return Path(os.path.realpath(path))
+        return Path(os.path.normpath(path))
+
+    def resolve(self, referrer_file: Path, name: str, where: SourceLocation, key: str) -> Path:
+        """``name`` (written in ``referrer_file``) as a path, refused when outside."""
+        target = referrer_file.parent / name
+        if self.on_disk:
+            real = Path(os.path.realpath(target))
+            inside = any(real.is_relative_to(root) for root in self.roots)
+        else:
+            real = Path(os.path.normpath(target))
+            inside = not real.is_absolute() and real.parts[:1] != ("..",)
+        if inside:
+            return target
+        kind = "an absolute path" if Path(name).is_absolute() else "a path outside the project"
+        message = (
+            f"{key}: {name} is {kind} (the project is {self.roots[0]}); "
+            "allow it with --allow-outside DIR"
+        )
+        raise ConstitutionLoadError([_error(where, str(referrer_file), message)])
+
+
+def project_root(path: Path) -> Path:
+    """The git work tree holding ``path``, else its directory (symbolic links resolved)."""
+    start = Path(os.path.realpath(path)).parent
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start
 
 
 def _display(path: Path) -> str:
@@ -173,4 +274,12 @@ def _sorted_unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return list(seen.values())
 
 
-__all__ = ["check_constitution", "load_constitution", "load_document", "parse_constitution"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "check_constitution",
+    "load_constitution",
+    "load_document",
+    "parse_constitution",
+    "project_root",
+    "set_allowed_outside",
+]

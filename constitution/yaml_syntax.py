@@ -90,7 +90,8 @@ def _yaml_path(loc: list[Any]) -> list[Any]:
     return ["conversation" if p == "messages" else p for p in loc]
 
 
-def _load_tree(text: str, file: str) -> Any:
+def load_yaml_tree(text: str, file: str) -> Any:
+    """The positioned tree of ``text``; invalid or hostile YAML raises a located error."""
     try:
         return load_positioned(text)
     except MarkedYAMLError as exc:
@@ -224,7 +225,7 @@ def parse_yaml(text: str, *, source: str, fragment: bool = False) -> Constitutio
     A *fragment* is a file named by another's ``include``: it holds only sections and
     principles, and is returned inside a placeholder constitution.
     """
-    tree = _load_tree(text, source)
+    tree = load_yaml_tree(text, source)
     c = _Collector(source, tree)
     if not isinstance(tree, dict):
         got = (
@@ -390,4 +391,4 @@ def dump_yaml(doc: Constitution) -> str:
     return buf.getvalue()
 
 
-__all__ = ["dump_yaml", "new_yaml", "node_position", "parse_yaml", "to_yaml_tree"]
+__all__ = ["dump_yaml", "load_yaml_tree", "new_yaml", "node_position", "parse_yaml", "to_yaml_tree"]

@@ -92,3 +92,22 @@ def test_missing_file(run_cli: RunCli, missing: str, tmp_path: Path) -> None:
     result = run_cli("show", str(tmp_path / missing))
     assert result.code == 2
     assert result.err.strip() == f"{tmp_path / missing}: error: no such file: {tmp_path / missing}"
+
+
+def test_allow_outside_option(tmp_path: Path, run_cli: RunCli) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "more.yaml").write_text(
+        "principles:\n  - id: a.one\n    title: One\n    statement: Do one.\n"
+    )
+    main = project / "main.yaml"
+    main.write_text(
+        "constitution: 1\nid: t\ntitle: T\nversion: 1.0.0\ninclude:\n  - ../shared/more.yaml\n"
+    )
+    refused = run_cli("validate", str(main))
+    assert refused.code == 2
+    assert f"{main}:6:3: error: include: ../shared/more.yaml is a path outside" in refused.err
+    allowed = run_cli("--allow-outside", str(tmp_path / "shared"), "validate", str(main))
+    assert allowed.code == 0, allowed.err
+    assert run_cli("validate", str(main)).code == 2  # the option does not outlive its run

@@ -15,7 +15,10 @@ CASES: list[tuple[str, dict[str, str], list[str]]] = [
     (
         "broken-yaml",
         {"main.yaml": "id: x\ntitle: [oops\nversion: 1.0.0\n"},
-        ["main.yaml:3:8: error: invalid YAML: did not find expected ',' or ']'"],
+        [
+            "main.yaml:3:8: error: invalid YAML: did not find expected ',' or ']'"
+            " (while parsing a flow sequence that starts at line 2)"
+        ],
     ),
     (
         "duplicate-yaml-key",
