@@ -53,7 +53,7 @@ from checker.transcript import Transcript
 from checker.transcripts import (
     TranscriptFormat,
     TranscriptStream,
-    load_transcripts,
+    load_checked_transcripts,
     parse_mapping,
 )
 from cli._app import app
@@ -266,7 +266,13 @@ def _open_transcripts(
         columns = parse_mapping(mapping) if mapping else None
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--map") from None
-    return load_transcripts(paths, format=input_format, mapping=columns, skip_invalid=skip_invalid)
+    return load_checked_transcripts(
+        paths,
+        format=input_format,
+        mapping=columns,
+        skip_invalid=skip_invalid,
+        warn=lambda line: typer.echo(line, err=True),
+    )
 
 
 def _read_transcripts(stream: TranscriptStream, paths: list[str]) -> Iterable[Transcript]:

@@ -17,9 +17,21 @@ are the first 16 hex digits of :meth:`Transcript.content_hash`.
 
 Bad input raises :class:`~checker.errors.TranscriptError` reading
 ``file:line: not a transcript: expected ...``; with ``skip_invalid=True`` the bad
-record is collected in :attr:`TranscriptStream.skipped` and reading goes on.
+record is collected in :attr:`TranscriptStream.skipped` and reading goes on. One bad
+record (nested deeper than :data:`~checker.transcripts._common.MAX_NESTING`, a zip
+member too large) never ends the reading of the others.
+
+:func:`load_checked_transcripts` reads everything once first (see
+:mod:`checker.transcripts._firstpass`): invalid records and ids repeated in a file
+are found before any transcript is returned, and ids shared by several files are
+qualified by their file (``path#id``).
 """
 
+from checker.transcripts._firstpass import (
+    LARGE_TRANSCRIPT_CHARS,
+    load_checked_transcripts,
+    transcript_chars,
+)
 from checker.transcripts._load import (
     TranscriptStream,
     expand_paths,
@@ -32,15 +44,18 @@ from checker.transcripts.stats import Spread, TranscriptStats, transcript_stats
 from checker.transcripts.tabular import ColumnMapping, parse_mapping
 
 __all__ = [
+    "LARGE_TRANSCRIPT_CHARS",
     "ColumnMapping",
     "Spread",
     "TranscriptFormat",
     "TranscriptStats",
     "TranscriptStream",
     "expand_paths",
+    "load_checked_transcripts",
     "load_transcripts",
     "parse_mapping",
     "read_transcripts",
     "record_transcript",
+    "transcript_chars",
     "transcript_stats",
 ]

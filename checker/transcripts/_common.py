@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from checker.errors import TranscriptError
@@ -10,6 +11,8 @@ from checker.transcript import Message, Transcript
 
 HASH_ID_LENGTH = 16
 """Hex digits of :meth:`Transcript.content_hash` used as the id of a source without ids."""
+MAX_NESTING = 100
+"""Deepest nesting of objects and arrays accepted in a record (tool-call arguments...)."""
 
 
 class RecordError(Exception):
@@ -127,11 +130,52 @@ def not_a_transcript(file: str, line: int | None, error: RecordError | str) -> T
     return TranscriptError(file, line, f"not a transcript: {error}")
 
 
-def parse_arguments(arguments: object) -> object:
-    """Tool-call arguments sent as a JSON string, parsed; kept as written when not JSON."""
+def unreadable(exc: BaseException) -> str:
+    """The reason a record could not be converted, for an unexpected error (one line)."""
+    detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+    return (
+        f"expected a readable record ({detail.splitlines()[0] if detail else type(exc).__name__})"
+    )
+
+
+def parse_arguments(arguments: object, path: str = "arguments") -> object:
+    """Tool-call arguments sent as a JSON string, parsed; kept as written when not JSON.
+
+    Arguments nested deeper than :data:`MAX_NESTING` make the record invalid.
+    """
     if isinstance(arguments, str):
         try:
-            return json.loads(arguments)
-        except (ValueError, RecursionError):
+            parsed = json.loads(arguments)
+        except ValueError:
             return arguments  # the model may have sent invalid JSON: keep what it wrote
+        except RecursionError:
+            raise RecordError(f"values nested at most {MAX_NESTING} deep", path) from None
+        check_nesting(parsed, path)
+        return parsed
     return arguments
+
+
+def check_nesting(value: object, path: str = "") -> None:
+    """Raise :class:`RecordError` when objects and arrays nest deeper than :data:`MAX_NESTING`.
+
+    Iterative, so that it is safe on any depth; the error names the path where the
+    limit is crossed.
+    """
+    stack: list[tuple[object, int, str]] = [(value, 0, path)]
+    while stack:
+        node, depth, where = stack.pop()
+        if isinstance(node, dict):
+            children: Iterable[tuple[str, object]] = (
+                (f"{where}.{k}" if where else str(k), v) for k, v in node.items()
+            )
+        elif isinstance(node, list):
+            children = ((f"{where}[{i}]", v) for i, v in enumerate(node))
+        else:
+            continue
+        if depth >= MAX_NESTING:
+            raise RecordError(f"values nested at most {MAX_NESTING} deep", where)
+        stack.extend(
+            (child, depth + 1, child_path)
+            for child_path, child in children
+            if isinstance(child, dict | list)
+        )

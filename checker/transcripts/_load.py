@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from checker.errors import TranscriptError
 from checker.transcript import Transcript
-from checker.transcripts._common import RecordError, not_a_transcript
+from checker.transcripts._common import RecordError, check_nesting, not_a_transcript, unreadable
 from checker.transcripts._jsonio import (
     JsonLineError,
     JsonRecord,
@@ -89,7 +89,7 @@ def load_transcripts(
     chosen = TranscriptFormat(format) if format is not None else None
     columns = parse_mapping(mapping) if isinstance(mapping, str) else mapping
     names = [paths] if isinstance(paths, str | Path) else list(paths)
-    return TranscriptStream(_from_paths(names, chosen, columns), skip_invalid=skip_invalid)
+    return TranscriptStream(items_from_paths(names, chosen, columns), skip_invalid=skip_invalid)
 
 
 def read_transcripts(
@@ -139,18 +139,24 @@ def _wanted(path: Path, root: Path) -> bool:
     return path.is_file() and not hidden and path.suffix.lower() in KNOWN_SUFFIXES
 
 
-def _from_paths(
-    paths: list[PathLike], format: TranscriptFormat | None, mapping: Mapping[str, str] | None
+def items_from_paths(
+    paths: list[PathLike],
+    format: TranscriptFormat | None,
+    mapping: Mapping[str, str] | None,
+    *,
+    stdin: Path | None = None,
 ) -> Iterator[Item]:
+    """Transcripts and errors of every file, in order; ``-`` reads ``stdin`` if given."""
     for source in expand_paths(paths):
         if isinstance(source, TranscriptError):
             yield source
-        elif source == STDIN:
+        elif source == STDIN and stdin is None:
             yield from _from_stream(_peekable(sys.stdin.buffer), STDIN_NAME, format, mapping)
         else:
-            name = str(source)
+            file = stdin if stdin is not None and source == STDIN else source
+            name = STDIN_NAME if source == STDIN else str(source)
             try:
-                stream = io.BufferedReader(io.FileIO(source), buffer_size=HEAD_BYTES)
+                stream = io.BufferedReader(io.FileIO(file), buffer_size=HEAD_BYTES)
             except OSError as exc:
                 yield TranscriptError(name, None, f"cannot read: {exc.strerror or exc}")
                 continue
@@ -277,9 +283,12 @@ def _json_item(
         return not_a_transcript(name, entry.line, entry.error)
     metadata = {"source": name, "line": entry.line, "index": entry.index}
     try:
+        check_nesting(entry.value)
         return record_transcript(entry.value, metadata, format, mapping)
     except RecordError as exc:
         return not_a_transcript(name, entry.line, exc)
+    except (ValueError, RecursionError) as exc:  # a last guard: one record never ends a run
+        return not_a_transcript(name, entry.line, unreadable(exc))
 
 
 def record_transcript(

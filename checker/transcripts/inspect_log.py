@@ -35,6 +35,7 @@ from checker.transcript import (
 from checker.transcripts._common import (
     RecordError,
     build_transcript,
+    check_nesting,
     expect_dict,
     expect_list,
     expect_str,
@@ -42,6 +43,7 @@ from checker.transcripts._common import (
     optional_str,
     parse_arguments,
     source_id,
+    unreadable,
 )
 
 _ZIP_ERRORS = (
@@ -55,6 +57,11 @@ _ZIP_ERRORS = (
     struct.error,
     RecursionError,
 )
+MAX_MEMBER_BYTES = 256 * 1024 * 1024
+"""The largest ``.eval`` member (a sample, the header) read, uncompressed."""
+MAX_COMPRESSION_RATIO = 200
+"""Members above :data:`RATIO_FLOOR_BYTES` that compress better than this are refused."""
+RATIO_FLOOR_BYTES = 1024 * 1024
 _SAMPLE_NAME = re.compile(r"^samples/(?P<id>.+)_epoch_(?P<epoch>\d+)\.json$")
 _ROLES = {"system": Role.SYSTEM, "user": Role.USER, "assistant": Role.ASSISTANT, "tool": Role.TOOL}
 _MESSAGE_KEYS = {"role", "content", "tool_calls", "tool_call_id", "function", "error"}
@@ -104,7 +111,11 @@ def inspect_json_transcripts(document: Any, name: str) -> Iterator[Item]:
 
 
 def inspect_eval_transcripts(stream: IO[bytes], name: str) -> Iterator[Item]:
-    """The samples of a zipped ``.eval`` log, read and converted one at a time."""
+    """The samples of a zipped ``.eval`` log, read and converted one at a time.
+
+    Each member's declared size and compression ratio are checked before it is read,
+    and it is read with a cap, so a zip bomb is refused in bounded time and memory.
+    """
     header_name: str | None = None
     try:
         archive = zipfile.ZipFile(stream)
@@ -114,7 +125,7 @@ def inspect_eval_transcripts(stream: IO[bytes], name: str) -> Iterator[Item]:
         )
         if header_name is None:
             raise RecordError('a zipped Inspect log with "header.json"', "", "no header")
-        header = json.loads(archive.read(header_name))
+        header = json.loads(read_member(archive, header_name))
         spec = EvalSpec.from_header(header, _stem(name))
     except RecordError as exc:
         yield not_a_transcript(name, None, exc.under(header_name) if header_name else exc)
@@ -125,18 +136,50 @@ def inspect_eval_transcripts(stream: IO[bytes], name: str) -> Iterator[Item]:
     samples = sorted((m for m in members if _SAMPLE_NAME.match(m)), key=_sample_order)
     for index, member in enumerate(samples):
         try:
-            sample = json.loads(archive.read(member))
+            sample = json.loads(read_member(archive, member))
+        except RecordError as exc:
+            yield not_a_transcript(name, None, exc.under(member))
+            continue
         except _ZIP_ERRORS as exc:
             yield not_a_transcript(name, None, f"expected a JSON sample at {member} ({exc})")
             continue
         yield _item(sample, spec, name, member, index, sep=":")
 
 
+def read_member(archive: zipfile.ZipFile, member: str) -> bytes:
+    """One member's bytes, refused (RecordError) when declared or found too large."""
+    info = archive.getinfo(member)
+    limit = MAX_MEMBER_BYTES
+    if info.file_size > limit:
+        raise RecordError(
+            f"a member of at most {limit >> 20} MiB", "", f"{info.file_size} bytes declared"
+        )
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > RATIO_FLOOR_BYTES and ratio > MAX_COMPRESSION_RATIO:
+        raise RecordError(
+            f"a compression ratio of at most {MAX_COMPRESSION_RATIO}",
+            "",
+            f"{ratio:.0f} (a zip bomb?)",
+        )
+    chunks: list[bytes] = []
+    size = 0
+    with archive.open(info) as handle:
+        while chunk := handle.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                raise RecordError(f"a member of at most {limit >> 20} MiB", "", "more")
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _item(sample: Any, spec: EvalSpec, name: str, path: str, index: int, sep: str = ".") -> Item:
     try:
+        check_nesting(sample)
         return inspect_sample(sample, spec, {"source": name, "index": index})
     except RecordError as exc:
         return not_a_transcript(name, None, exc.under(path, sep))
+    except (ValueError, RecursionError) as exc:  # a last guard: one sample never ends a run
+        return not_a_transcript(name, None, f"{unreadable(exc)} at {path}")
 
 
 def _stem(name: str) -> str:
@@ -283,7 +326,7 @@ def _image(image: str) -> ImagePart:
 def _server_tool(item: dict[str, Any], path: str) -> list[Part]:
     call_id = expect_str(item.get("id"), "a string", f"{path}.id")
     name = expect_str(item.get("name"), "a string", f"{path}.name")
-    arguments = parse_arguments(item.get("arguments"))
+    arguments = parse_arguments(item.get("arguments"), f"{path}.arguments")
     result = item.get("result")
     output = result if isinstance(result, str) else json.dumps(result, ensure_ascii=False)
     error = optional_str(item.get("error"), "a string", f"{path}.error")

@@ -169,5 +169,5 @@ def _tool_calls(raw: dict[str, Any], path: str) -> list[ToolCallPart]:
 
 def _call(call_id: str | None, function: dict[str, Any], path: str) -> ToolCallPart:
     name = expect_str(function.get("name"), "a function name", f"{path}.name")
-    arguments = parse_arguments(function.get("arguments"))
+    arguments = parse_arguments(function.get("arguments"), f"{path}.arguments")
     return ToolCallPart(id=call_id, name=name, input=arguments)

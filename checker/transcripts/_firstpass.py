@@ -1,0 +1,177 @@
+"""Reading transcripts twice: a first pass checks them all before anything is judged.
+
+The first pass reads every file once, keeping only ids and where they were found
+(memory in proportion to the number of transcripts): invalid records, an id used
+twice in one file, and ids that several files share are known before the check
+starts. Standard input is spooled to a temporary file so that it can be read twice.
+The second pass yields the transcripts, with ids that collide across files qualified
+by their file (``path#id``) and every other id unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from checker.errors import TranscriptError
+from checker.transcript import ReasoningPart, TextPart, ToolResultPart, Transcript
+from checker.transcripts._load import (
+    STDIN,
+    Item,
+    PathLike,
+    TranscriptStream,
+    items_from_paths,
+)
+from checker.transcripts.detect import TranscriptFormat
+from checker.transcripts.tabular import parse_mapping
+
+LARGE_TRANSCRIPT_CHARS = 1_000_000
+"""A transcript holding more characters than this gets a warning: each judgment resends it."""
+
+Warn = Callable[[str], None]
+_Place = tuple[str, object, object]  # source, index, line: one record in one file
+
+
+@dataclass
+class FirstPass:
+    """What the first reading found."""
+
+    invalid: list[TranscriptError] = field(default_factory=list)
+    """Invalid records and ids repeated inside one file, in reading order."""
+    collisions: set[str] = field(default_factory=set)
+    """Ids found in more than one file: qualified by their file on the second pass."""
+    repeated: dict[_Place, TranscriptError] = field(default_factory=dict)
+    """The later records of an id repeated in one file, by place."""
+    transcripts: int = 0
+
+
+def load_checked_transcripts(
+    paths: PathLike | Iterable[PathLike],
+    *,
+    format: TranscriptFormat | str | None = None,
+    mapping: Mapping[str, str] | str | None = None,
+    skip_invalid: bool = False,
+    warn: Warn | None = None,
+) -> TranscriptStream:
+    """Transcripts as :func:`~checker.transcripts.load_transcripts` reads them, checked first.
+
+    Every file is read once before anything is yielded: without ``skip_invalid`` the
+    first invalid record (or id repeated in one file, naming both places) raises
+    :class:`TranscriptError` before any transcript is returned; with it, they are
+    skipped and listed in :attr:`TranscriptStream.skipped` as the second pass meets
+    them. Ids shared by several files become ``path#id``. ``warn`` receives a line for
+    each very large transcript.
+    """
+    chosen = TranscriptFormat(format) if format is not None else None
+    columns = parse_mapping(mapping) if isinstance(mapping, str) else mapping
+    names = [paths] if isinstance(paths, str | Path) else list(paths)
+    spool = _spool_stdin() if any(str(n) == STDIN for n in names) else None
+    try:
+        found = first_pass(items_from_paths(names, chosen, columns, stdin=spool), warn)
+    except BaseException:
+        _remove(spool)
+        raise
+    if found.invalid and not skip_invalid:
+        _remove(spool)
+        raise found.invalid[0]
+    items = _second_pass(items_from_paths(names, chosen, columns, stdin=spool), found, spool)
+    return TranscriptStream(items, skip_invalid=skip_invalid)
+
+
+def first_pass(items: Iterable[Item], warn: Warn | None = None) -> FirstPass:
+    """Read ``items`` once: invalid records, ids repeated in a file, ids shared by files."""
+    found = FirstPass()
+    first: dict[str, _Place] = {}
+    for item in items:
+        if isinstance(item, TranscriptError):
+            found.invalid.append(item)
+            continue
+        found.transcripts += 1
+        place = _place(item)
+        earlier = first.setdefault(item.id, place)
+        if earlier is place:
+            pass
+        elif earlier[0] == place[0]:
+            error = TranscriptError(
+                place[0],
+                place[2] if isinstance(place[2], int) else None,
+                f"transcript id {item.id!r} occurs more than once in this file: "
+                f"at {_where(place)} and first at {_where(earlier)}",
+            )
+            found.repeated[place] = error
+            found.invalid.append(error)
+        else:
+            found.collisions.add(item.id)
+        if warn is not None:
+            _warn_if_large(item, place, warn)
+    return found
+
+
+def _second_pass(items: Iterable[Item], found: FirstPass, spool: Path | None) -> Iterator[Item]:
+    try:
+        for item in items:
+            if isinstance(item, Transcript):
+                place = _place(item)
+                if place in found.repeated:
+                    yield found.repeated[place]
+                    continue
+                if item.id in found.collisions:
+                    item = item.model_copy(update={"id": f"{place[0]}#{item.id}"})
+            yield item
+    finally:
+        _remove(spool)
+
+
+def _place(transcript: Transcript) -> _Place:
+    meta = transcript.metadata
+    return (str(meta.get("source", "")), meta.get("index"), meta.get("line"))
+
+
+def _where(place: _Place) -> str:
+    _, index, line = place
+    if isinstance(line, int):
+        return f"line {line}"
+    if isinstance(index, int):
+        return f"record {index + 1}"
+    return "the same file"
+
+
+def transcript_chars(transcript: Transcript) -> int:
+    """Characters of text, reasoning and tool output: what a judge is sent, roughly."""
+    total = 0
+    for message in transcript.messages:
+        for part in message.parts:
+            if isinstance(part, TextPart | ReasoningPart):
+                total += len(part.text)
+            elif isinstance(part, ToolResultPart):
+                total += len(part.output) + len(part.error or "")
+    return total
+
+
+def _warn_if_large(transcript: Transcript, place: _Place, warn: Warn) -> None:
+    chars = transcript_chars(transcript)
+    if chars <= LARGE_TRANSCRIPT_CHARS:
+        return
+    where = place[0] + (f":{place[2]}" if isinstance(place[2], int) else "")
+    warn(
+        f"warning: {where}: transcript {transcript.id!r} holds {chars:,} characters "
+        f"(~{chars // 4:,} tokens); it is sent to the judge once per principle checked"
+    )
+
+
+def _spool_stdin() -> Path:
+    """Standard input copied to a temporary file, so that it can be read twice."""
+    handle, name = tempfile.mkstemp(prefix="constitution-stdin-")
+    with os.fdopen(handle, "wb") as out:
+        shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+    return Path(name)
+
+
+def _remove(spool: Path | None) -> None:
+    if spool is not None:
+        spool.unlink(missing_ok=True)
