@@ -20,13 +20,7 @@ from pathlib import Path
 
 from checker.errors import TranscriptError
 from checker.transcript import ReasoningPart, TextPart, ToolResultPart, Transcript
-from checker.transcripts._load import (
-    STDIN,
-    Item,
-    PathLike,
-    TranscriptStream,
-    items_from_paths,
-)
+from checker.transcripts._load import STDIN, Item, PathLike, TranscriptStream, items_by_file
 from checker.transcripts.detect import TranscriptFormat
 from checker.transcripts.tabular import parse_mapping
 
@@ -34,7 +28,8 @@ LARGE_TRANSCRIPT_CHARS = 1_000_000
 """A transcript holding more characters than this gets a warning: each judgment resends it."""
 
 Warn = Callable[[str], None]
-_Place = tuple[str, object, object]  # source, index, line: one record in one file
+_Place = tuple[str, int]  # a file as named, and the ordinal of an item read from it
+Files = Iterable[tuple[str, Iterable[Item]]]
 
 
 @dataclass
@@ -72,73 +67,70 @@ def load_checked_transcripts(
     names = [paths] if isinstance(paths, str | Path) else list(paths)
     spool = _spool_stdin() if any(str(n) == STDIN for n in names) else None
     try:
-        found = first_pass(items_from_paths(names, chosen, columns, stdin=spool), warn)
+        found = first_pass(items_by_file(names, chosen, columns, stdin=spool), warn)
     except BaseException:
         _remove(spool)
         raise
     if found.invalid and not skip_invalid:
         _remove(spool)
         raise found.invalid[0]
-    items = _second_pass(items_from_paths(names, chosen, columns, stdin=spool), found, spool)
+    items = _second_pass(items_by_file(names, chosen, columns, stdin=spool), found, spool)
     return TranscriptStream(items, skip_invalid=skip_invalid)
 
 
-def first_pass(items: Iterable[Item], warn: Warn | None = None) -> FirstPass:
-    """Read ``items`` once: invalid records, ids repeated in a file, ids shared by files."""
+def first_pass(files: Files, warn: Warn | None = None) -> FirstPass:
+    """Read every file once: invalid records, ids repeated in a file, ids shared by files."""
     found = FirstPass()
-    first: dict[str, _Place] = {}
-    for item in items:
-        if isinstance(item, TranscriptError):
-            found.invalid.append(item)
-            continue
-        found.transcripts += 1
-        place = _place(item)
-        earlier = first.setdefault(item.id, place)
-        if earlier is place:
-            pass
-        elif earlier[0] == place[0]:
-            error = TranscriptError(
-                place[0],
-                place[2] if isinstance(place[2], int) else None,
-                f"transcript id {item.id!r} occurs more than once in this file: "
-                f"at {_where(place)} and first at {_where(earlier)}",
-            )
-            found.repeated[place] = error
-            found.invalid.append(error)
-        else:
-            found.collisions.add(item.id)
-        if warn is not None:
-            _warn_if_large(item, place, warn)
+    first: dict[str, tuple[str, str]] = {}  # id -> (file, where in it)
+    for name, items in files:
+        for ordinal, item in enumerate(items):
+            if isinstance(item, TranscriptError):
+                found.invalid.append(item)
+                continue
+            found.transcripts += 1
+            where = _where(item, name, ordinal)
+            earlier = first.get(item.id)
+            if earlier is None:
+                first[item.id] = (name, where)
+            elif earlier[0] == name:
+                line = item.metadata.get("line") if where.startswith("line ") else None
+                error = TranscriptError(
+                    name,
+                    line,
+                    f"transcript id {item.id!r} occurs more than once in this file: "
+                    f"at {where} and first at {earlier[1]}",
+                )
+                found.repeated[(name, ordinal)] = error
+                found.invalid.append(error)
+            else:
+                found.collisions.add(item.id)
+            if warn is not None:
+                _warn_if_large(item, name, where, warn)
     return found
 
 
-def _second_pass(items: Iterable[Item], found: FirstPass, spool: Path | None) -> Iterator[Item]:
+def _second_pass(files: Files, found: FirstPass, spool: Path | None) -> Iterator[Item]:
     try:
-        for item in items:
-            if isinstance(item, Transcript):
-                place = _place(item)
-                if place in found.repeated:
-                    yield found.repeated[place]
-                    continue
-                if item.id in found.collisions:
-                    item = item.model_copy(update={"id": f"{place[0]}#{item.id}"})
-            yield item
+        for name, items in files:
+            for ordinal, item in enumerate(items):
+                if isinstance(item, Transcript):
+                    if (name, ordinal) in found.repeated:
+                        yield found.repeated[(name, ordinal)]
+                        continue
+                    if item.id in found.collisions:
+                        item = item.model_copy(update={"id": f"{name}#{item.id}"})
+                yield item
     finally:
         _remove(spool)
 
 
-def _place(transcript: Transcript) -> _Place:
+def _where(transcript: Transcript, name: str, ordinal: int) -> str:
+    """``line N`` when the record says where it starts in this file, else ``record N``."""
     meta = transcript.metadata
-    return (str(meta.get("source", "")), meta.get("index"), meta.get("line"))
-
-
-def _where(place: _Place) -> str:
-    _, index, line = place
-    if isinstance(line, int):
+    line = meta.get("line")
+    if meta.get("source") == name and isinstance(line, int):
         return f"line {line}"
-    if isinstance(index, int):
-        return f"record {index + 1}"
-    return "the same file"
+    return f"record {ordinal + 1}"
 
 
 def transcript_chars(transcript: Transcript) -> int:
@@ -153,13 +145,12 @@ def transcript_chars(transcript: Transcript) -> int:
     return total
 
 
-def _warn_if_large(transcript: Transcript, place: _Place, warn: Warn) -> None:
+def _warn_if_large(transcript: Transcript, name: str, where: str, warn: Warn) -> None:
     chars = transcript_chars(transcript)
     if chars <= LARGE_TRANSCRIPT_CHARS:
         return
-    where = place[0] + (f":{place[2]}" if isinstance(place[2], int) else "")
     warn(
-        f"warning: {where}: transcript {transcript.id!r} holds {chars:,} characters "
+        f"warning: {name} ({where}): transcript {transcript.id!r} holds {chars:,} characters "
         f"(~{chars // 4:,} tokens); it is sent to the judge once per principle checked"
     )
 

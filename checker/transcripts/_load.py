@@ -147,21 +147,39 @@ def items_from_paths(
     stdin: Path | None = None,
 ) -> Iterator[Item]:
     """Transcripts and errors of every file, in order; ``-`` reads ``stdin`` if given."""
+    for _, items in items_by_file(paths, format, mapping, stdin=stdin):
+        yield from items
+
+
+def items_by_file(
+    paths: list[PathLike],
+    format: TranscriptFormat | None,
+    mapping: Mapping[str, str] | None,
+    *,
+    stdin: Path | None = None,
+) -> Iterator[tuple[str, Iterator[Item]]]:
+    """Each file's name and its items (read one file after the other, lazily)."""
     for source in expand_paths(paths):
         if isinstance(source, TranscriptError):
-            yield source
+            yield source.file, iter((source,))
         elif source == STDIN and stdin is None:
-            yield from _from_stream(_peekable(sys.stdin.buffer), STDIN_NAME, format, mapping)
+            yield STDIN_NAME, _from_stream(_peekable(sys.stdin.buffer), STDIN_NAME, format, mapping)
         else:
             file = stdin if stdin is not None and source == STDIN else source
             name = STDIN_NAME if source == STDIN else str(source)
-            try:
-                stream = io.BufferedReader(io.FileIO(file), buffer_size=HEAD_BYTES)
-            except OSError as exc:
-                yield TranscriptError(name, None, f"cannot read: {exc.strerror or exc}")
-                continue
-            with stream:
-                yield from _from_stream(stream, name, format, mapping)
+            yield name, _from_file(file, name, format, mapping)
+
+
+def _from_file(
+    file: PathLike, name: str, format: TranscriptFormat | None, mapping: Mapping[str, str] | None
+) -> Iterator[Item]:
+    try:
+        stream = io.BufferedReader(io.FileIO(file), buffer_size=HEAD_BYTES)
+    except OSError as exc:
+        yield TranscriptError(name, None, f"cannot read: {exc.strerror or exc}")
+        return
+    with stream:
+        yield from _from_stream(stream, name, format, mapping)
 
 
 def _peekable(stream: IO[bytes]) -> io.BufferedReader[Any]:
