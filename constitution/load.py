@@ -76,16 +76,27 @@ def read_text(path: Path, *, referrer: SourceLocation | None = None) -> str:
             if len(data) > MAX_FILE_BYTES:
                 msg = f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB: {path}"
             else:
-                return data.decode("utf-8")
+                return _decode(data, path)
     except FileNotFoundError:
         msg = f"no such file: {path}"
     except IsADirectoryError:
         msg = f"is a directory, expected a constitution file: {path}"
-    except UnicodeDecodeError as exc:
-        msg = f"not UTF-8 text ({exc.reason} at byte {exc.start}): {path}"
     except OSError as exc:
         msg = f"cannot read {path}: {exc.strerror}"
     raise ConstitutionLoadError([_error(referrer, str(path), msg)])
+
+
+def _decode(data: bytes, path: Path) -> str:
+    """UTF-8 text; a bad byte is reported at its own line and column."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        msg = f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+        raise ConstitutionLoadError(
+            [Diagnostic(str(path), line, column, Severity.ERROR, msg)]
+        ) from None
 
 
 Reader = Callable[..., str]

@@ -12,8 +12,12 @@ from pathlib import Path
 import pytest
 
 from checker.errors import TranscriptError
-from checker.transcripts import load_checked_transcripts, load_transcripts, transcript_stats
-from checker.transcripts import inspect_log
+from checker.transcripts import (
+    inspect_log,
+    load_checked_transcripts,
+    load_transcripts,
+    transcript_stats,
+)
 
 HEADER = {"version": 2, "status": "success", "eval": {"task": "t", "model": "m"}}
 
