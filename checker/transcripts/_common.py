@@ -173,7 +173,8 @@ def check_nesting(value: object, path: str = "") -> None:
         else:
             continue
         if depth >= MAX_NESTING:
-            raise RecordError(f"values nested at most {MAX_NESTING} deep", where)
+            shown = where if len(where) <= 80 else where[:77] + "..."
+            raise RecordError(f"values nested at most {MAX_NESTING} deep", shown)
         stack.extend(
             (child, depth + 1, child_path)
             for child_path, child in children

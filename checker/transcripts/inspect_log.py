@@ -152,14 +152,13 @@ def read_member(archive: zipfile.ZipFile, member: str) -> bytes:
     limit = MAX_MEMBER_BYTES
     if info.file_size > limit:
         raise RecordError(
-            f"a member of at most {limit >> 20} MiB", "", f"{info.file_size} bytes declared"
+            f"a member of at most {limit >> 20} MiB ({info.file_size:,} bytes declared)"
         )
     ratio = info.file_size / max(info.compress_size, 1)
     if info.file_size > RATIO_FLOOR_BYTES and ratio > MAX_COMPRESSION_RATIO:
         raise RecordError(
-            f"a compression ratio of at most {MAX_COMPRESSION_RATIO}",
-            "",
-            f"{ratio:.0f} (a zip bomb?)",
+            f"a compression ratio of at most {MAX_COMPRESSION_RATIO}:1 "
+            f"({ratio:.0f}:1 declared: a zip bomb?)"
         )
     chunks: list[bytes] = []
     size = 0
@@ -167,7 +166,7 @@ def read_member(archive: zipfile.ZipFile, member: str) -> bytes:
         while chunk := handle.read(1 << 20):
             size += len(chunk)
             if size > limit:
-                raise RecordError(f"a member of at most {limit >> 20} MiB", "", "more")
+                raise RecordError(f"a member of at most {limit >> 20} MiB (it holds more)")
             chunks.append(chunk)
     return b"".join(chunks)
 
