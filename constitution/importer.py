@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from ruamel.yaml.error import MarkedYAMLError
 
+from constitution._fastyaml import error_place, load_positioned
 from constitution._md_attrs import Attrs, HeadingLine
 from constitution._md_blocks import (
     Block,
@@ -38,7 +40,6 @@ from constitution._positions import to_plain
 from constitution.errors import ConstitutionError, Diagnostic, Severity
 from constitution.markdown_syntax import split_tags
 from constitution.model import Constitution, Principle, Section, SourceLocation, Tier
-from constitution.yaml_syntax import new_yaml
 
 KNOWN_ATTRS = ("title", "version", "tier", "kind", "scope", "status", "overridable", "tags")
 _COMMENT_RE = re.compile(r"(?m)^[ \t]*<!--[\s\S]*?-->[ \t]*\n?|<!--[\s\S]*?-->")
@@ -112,8 +113,12 @@ class _Importer:
         if fm is None:
             return {}, 0
         try:
-            data = to_plain(new_yaml().load(fm.text))
-        except Exception as exc:  # any YAML problem: import the prose anyway
+            data = to_plain(load_positioned(fm.text))  # bounded: no alias bomb, no deep nesting
+        except MarkedYAMLError as exc:  # import the prose anyway
+            line, _, problem = error_place(exc)
+            self.warn(fm.first_line + line, f"front matter is not valid YAML, ignored: {problem}")
+            data = {}
+        except Exception as exc:  # any other YAML problem: import the prose anyway
             self.warn(1, f"front matter is not valid YAML, ignored: {exc}")
             data = {}
         return (data if isinstance(data, dict) else {}), fm.end

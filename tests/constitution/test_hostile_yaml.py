@@ -11,6 +11,7 @@ import pytest
 from constitution._fastyaml import MAX_ALIAS_NODES, MAX_DEPTH, load_positioned
 from constitution.errors import ConstitutionLoadError
 from constitution.formatting import format_yaml_text
+from constitution.importer import import_spec
 from constitution.load import MAX_FILE_BYTES, load_constitution, project_root
 
 HEAD = "constitution: 1\nid: t\ntitle: T\nversion: 1.0.0\n"
@@ -196,3 +197,24 @@ def test_a_cycle_through_a_symlinked_directory_is_a_cycle(tmp_path: Path) -> Non
     errors = errors_of(main)
     assert len(errors) == 1
     assert "cyclic extends" in errors[0]
+
+
+# -- Markdown front matter and imported specs ------------------------------------------
+
+
+def test_markdown_front_matter_has_the_same_limits(tmp_path: Path) -> None:
+    front = "id: " + "[" * 100_000 + "]" * 100_000
+    path = write(tmp_path, "deep.md", f"---\n{front}\n---\n\n# Rules\n")
+    assert errors_of(path)[0] == (
+        f"{path}:2:104: error: invalid YAML: nested more than 100 levels deep"
+    )
+    path = write(tmp_path, "laughs.md", f"---\n{billion_laughs()}---\n\n# Rules\n")
+    assert errors_of(path)[0].startswith(f"{path}:7:8: error: invalid YAML: aliases expand")
+
+
+def test_imported_spec_front_matter_is_bounded() -> None:
+    result = import_spec(f"---\n{billion_laughs()}---\n\n# Spec\n\n## Rule\n\nDo.\n", source="s.md")
+    assert str(result.warnings[0]) == (
+        "s.md:7:1: warning: front matter is not valid YAML, ignored: aliases expand to more "
+        f"than {MAX_ALIAS_NODES} nodes (refused: too large)"
+    )
