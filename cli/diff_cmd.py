@@ -35,7 +35,7 @@ from checker.judges import Judge, close_judge
 from checker.runner import CheckProgress, ProgressCallback
 from checker.store import open_store
 from checker.transcript import Transcript
-from checker.transcripts import load_transcripts
+from checker.transcripts import load_checked_transcripts
 from cli._app import app
 from cli._diff_terminal import print_behaviour_diff, print_text_diff
 from cli._judges import DEFAULT_JUDGE, JudgeOption, ModelOption, TimeoutOption, build_judge
@@ -89,7 +89,7 @@ def load_pair(
 
 
 def _read(paths: list[str]) -> list[Transcript]:
-    items = list(load_transcripts(paths))
+    items = list(load_checked_transcripts(paths))
     if not items:
         raise CheckerError(f"no transcripts found in {', '.join(paths)}")
     return items
