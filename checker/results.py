@@ -151,6 +151,8 @@ class RunInfo(_Model):
     prompt_version: str
     mode: str = "per-principle"
     samples: int = 1
+    skipped: tuple[str, ...] = ()
+    """Invalid records left out of the run (``--skip-invalid``), each ``file:line: reason``."""
 
 
 class RunResult(_Model):

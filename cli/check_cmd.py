@@ -181,6 +181,7 @@ def check(
             "concurrency": concurrency,
             "mode": mode.value,
             "resume": resume,
+            "skipped": [str(error) for error in stream.skipped],  # all known: a first pass ran
         }
         result = _run_with_progress(err, grader, rules, items, store, options)
         shown: Iterable[Transcript] | dict[str, Transcript] = items

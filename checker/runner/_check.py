@@ -77,6 +77,7 @@ async def arun_check(
     mode: Mode | str = "per-principle",
     progress: ProgressCallback | None = None,
     resume: int | str | None = None,
+    skipped: Sequence[str] = (),
 ) -> RunResult:
     """Grade ``transcripts`` against the constitution's principles; return the run's result.
 
@@ -84,7 +85,8 @@ async def arun_check(
     times (see :mod:`checker.results` for how samples are aggregated); ``mode``
     ``grouped`` grades all principles of a transcript in one call when the judge
     has ``grade_many`` (otherwise the run falls back to ``per-principle``, and
-    says so in ``result.run.mode``); ``resume`` continues an earlier run.
+    says so in ``result.run.mode``); ``resume`` continues an earlier run. ``skipped``
+    lists invalid records left out while reading: they are stored with the run.
     """
     _check_options(samples, concurrency, mode)
     grouped = mode == "grouped" and hasattr(judge, "grade_many")
@@ -95,6 +97,7 @@ async def arun_check(
         "samples": samples,
         "concurrency": concurrency,
         "principles": [p.id for p in selected],
+        "skipped": list(skipped),
     }
     run_id, previous = _open_run(store, constitution, judge, resume, options)
     executor = Executor(judge, constitution, store, run_id, grouped, progress)
@@ -187,6 +190,7 @@ def load_run(
         prompt_version=record.prompt_version,
         mode=str(record.options.get("mode", "per-principle")),
         samples=int(record.options.get("samples", 1)),
+        skipped=tuple(record.options.get("skipped", ())),
     )
     order = principle_order or record.options.get("principles", ())
     return build_result(info, verdicts, totals, order)

@@ -40,8 +40,8 @@ class FirstPass:
     """Invalid records and ids repeated inside one file, in reading order."""
     collisions: set[str] = field(default_factory=set)
     """Ids found in more than one file: qualified by their file on the second pass."""
-    repeated: dict[_Place, TranscriptError] = field(default_factory=dict)
-    """The later records of an id repeated in one file, by place."""
+    repeated: set[_Place] = field(default_factory=set)
+    """The places of the later records of an id repeated in one file."""
     transcripts: int = 0
 
 
@@ -58,8 +58,8 @@ def load_checked_transcripts(
     Every file is read once before anything is yielded: without ``skip_invalid`` the
     first invalid record (or id repeated in one file, naming both places) raises
     :class:`TranscriptError` before any transcript is returned; with it, they are
-    skipped and listed in :attr:`TranscriptStream.skipped` as the second pass meets
-    them. Ids shared by several files become ``path#id``. ``warn`` receives a line for
+    skipped, and already listed in :attr:`TranscriptStream.skipped` when this returns.
+    Ids shared by several files become ``path#id``. ``warn`` receives a line for
     each very large transcript.
     """
     chosen = TranscriptFormat(format) if format is not None else None
@@ -75,7 +75,9 @@ def load_checked_transcripts(
         _remove(spool)
         raise found.invalid[0]
     items = _second_pass(items_by_file(names, chosen, columns, stdin=spool), found, spool)
-    return TranscriptStream(items, skip_invalid=skip_invalid)
+    stream = TranscriptStream(items, skip_invalid=skip_invalid)
+    stream.skipped.extend(found.invalid)  # known before the first transcript is returned
+    return stream
 
 
 def first_pass(files: Files, warn: Warn | None = None) -> FirstPass:
@@ -100,7 +102,7 @@ def first_pass(files: Files, warn: Warn | None = None) -> FirstPass:
                     f"transcript id {item.id!r} occurs more than once in this file: "
                     f"at {where} and first at {earlier[1]}",
                 )
-                found.repeated[(name, ordinal)] = error
+                found.repeated.add((name, ordinal))
                 found.invalid.append(error)
             else:
                 found.collisions.add(item.id)
@@ -110,15 +112,19 @@ def first_pass(files: Files, warn: Warn | None = None) -> FirstPass:
 
 
 def _second_pass(files: Files, found: FirstPass, spool: Path | None) -> Iterator[Item]:
+    """The transcripts, ids qualified; what the first pass found invalid is left out."""
+    known = {str(error) for error in found.invalid}
     try:
         for name, items in files:
             for ordinal, item in enumerate(items):
-                if isinstance(item, Transcript):
-                    if (name, ordinal) in found.repeated:
-                        yield found.repeated[(name, ordinal)]
-                        continue
-                    if item.id in found.collisions:
-                        item = item.model_copy(update={"id": f"{name}#{item.id}"})
+                if isinstance(item, TranscriptError):
+                    if str(item) not in known:  # the file changed since the first pass
+                        yield item
+                    continue
+                if (name, ordinal) in found.repeated:
+                    continue
+                if item.id in found.collisions:
+                    item = item.model_copy(update={"id": f"{name}#{item.id}"})
                 yield item
     finally:
         _remove(spool)

@@ -80,7 +80,12 @@ def test_deep_tool_arguments_never_abort_a_run(
     skipped = run_cli("check", "rules.yaml", "chats.jsonl", "--skip-invalid", "--format", "json")
     assert skipped.code == 0, skipped.err
     assert "skipped: chats.jsonl:2: not a transcript" in skipped.err
-    assert {v["transcript_id"] for v in json.loads(skipped.out)["verdicts"]} == {"a", "c"}
+    document = json.loads(skipped.out)
+    assert {v["transcript_id"] for v in document["verdicts"]} == {"a", "c"}
+    (listed,) = document["run"]["skipped"]
+    assert listed.startswith("chats.jsonl:2: not a transcript: expected values nested")
+    stored = run_cli("report", "latest", "--format", "json")
+    assert json.loads(stored.out)["run"]["skipped"] == [listed]
 
 
 def test_ids_shared_by_files_are_qualified(work: Path, judges: _Judges, run_cli: RunCli) -> None:
