@@ -218,7 +218,7 @@ class _Scope:
         kind = "an absolute path" if Path(name).is_absolute() else "a path outside the project"
         message = (
             f"{key}: {name} is {kind} (the project is {self.roots[0]}); "
-            "allow it with --allow-outside DIR"
+            "allow it with 'constitution --allow-outside DIR COMMAND ...'"
         )
         raise ConstitutionLoadError([_error(where, str(referrer_file), message)])
 
