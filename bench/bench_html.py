@@ -22,6 +22,7 @@ from checker.output.html import render_check_html
 from checker.results import RunInfo, RunTotals, build_result
 from checker.transcript import Message, Role, TextPart, Transcript
 from checker.verdict import Evidence, Outcome, Verdict
+from constitution.model import Scope
 
 WORDS = [
     "the",
@@ -78,7 +79,7 @@ def build(n_transcripts: int, n_principles: int) -> tuple[object, list[Transcrip
                 model="none",
                 transcript_hash=transcript.content_hash(),
             )
-            verdicts.append(verify_evidence(verdict, transcript))
+            verdicts.append(verify_evidence(verdict, transcript, scope=Scope.CONVERSATION))
     info = RunInfo(
         id=1,
         started="-",

@@ -103,7 +103,7 @@ async def arun_check(
     executor = Executor(judge, constitution, store, run_id, grouped, progress)
     status = RunStatus.INTERRUPTED
     try:
-        planner = Planner(selected, judge, store, samples, run_id=run_id)
+        planner = Planner(selected, constitution, judge, store, samples, run_id=run_id)
         total = None
         if isinstance(transcripts, Sized):
             total = len(transcripts) * len(selected) * samples
@@ -130,7 +130,7 @@ async def plan_check(
     _check_options(samples, 1, mode)
     grouped = mode == "grouped" and hasattr(judge, "grade_many")
     selected = select_principles(constitution, principles)
-    planner = Planner(selected, judge, store, samples, run_id=None)
+    planner = Planner(selected, constitution, judge, store, samples, run_id=None)
     count = hits = out_of_scope = misses = calls = 0
     estimate = Usage() if hasattr(judge, "estimate") else None
     for transcript in transcripts:

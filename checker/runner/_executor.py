@@ -16,12 +16,13 @@ from dataclasses import dataclass, replace
 
 from checker.evidence import verify_evidence
 from checker.judges import Judge
+from checker.judges.llm.prompts import principle_prompt_hash
 from checker.runner._planner import Job, Planned, Planner, cache_key, jobs_for
 from checker.runner._verdicts import error_verdict, with_provenance
 from checker.store import Store
 from checker.transcript import Transcript
 from checker.verdict import Outcome, Verdict
-from constitution.model import Constitution
+from constitution.model import Constitution, Principle
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,7 @@ class Executor:
         self._followers: dict[int, list[Job]] = {}
         self._remaining = 0
         self._saved: set[str] = set()
+        self._prompt_hashes: dict[str, str] = {}
         self._producing = True
         self._workers = 1
         self._window = asyncio.Semaphore(1)
@@ -185,7 +187,11 @@ class Executor:
         by_principle = {r.principle_id: r for r in replies if isinstance(r, Verdict)}
         for principle in job.principles:
             key = cache_key(
-                self.judge, principle.content_hash(), job.transcript_hash, job.sample_index
+                self.judge,
+                principle.content_hash(),
+                job.transcript_hash,
+                job.sample_index,
+                prompt_hash=self._prompt_hash(principle),
             )
             reply = by_principle.get(principle.id)
             if reply is None:
@@ -193,11 +199,16 @@ class Executor:
                 verdict = error_verdict(job.transcript, principle, key, self.judge, reason)
             else:
                 verdict = with_provenance(reply, job.transcript, principle, key, latency)
-                verdict = verify_evidence(verdict, job.transcript)
+                verdict = verify_evidence(verdict, job.transcript, scope=principle.scope)
             self.store.save_verdict(self.run_id, key, verdict)
             self._count(verdict)
         self.state = replace(self.state, calls=self.calls)
         self._report()
+
+    def _prompt_hash(self, principle: Principle) -> str:
+        if principle.id not in self._prompt_hashes:
+            self._prompt_hashes[principle.id] = principle_prompt_hash(principle, self.constitution)
+        return self._prompt_hashes[principle.id]
 
     def _count(self, verdict: Verdict) -> None:
         usage = verdict.usage

@@ -9,11 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from checker.errors import CheckerError
+from checker.evidence import verify_evidence
 from checker.judges import Judge
+from checker.judges.llm import normalise_server
+from checker.judges.llm.prompts import principle_prompt_hash
 from checker.runner._verdicts import out_of_scope_verdict
 from checker.store import CacheKey, Store
 from checker.transcript import Role, ToolCallPart, Transcript
-from checker.verdict import Verdict
+from checker.verdict import QuoteMatch, Verdict
 from constitution.model import Constitution, Principle, Scope
 
 
@@ -71,12 +74,21 @@ def out_of_scope_reason(principle: Principle, transcript: Transcript) -> str | N
     return None
 
 
-def cache_key(judge: Judge, principle_hash: str, transcript_hash: str, sample: int) -> CacheKey:
+def cache_key(
+    judge: Judge, principle_hash: str, transcript_hash: str, sample: int, *, prompt_hash: str
+) -> CacheKey:
+    """The store key of one judgment (``prompt_hash``: :func:`principle_prompt_hash`).
+
+    The judge's ``server`` is normalised again here, so a plugin that gives it raw
+    (credentials, a query) never writes a secret to the store.
+    """
     return CacheKey(
         backend=judge.name,
         model=judge.model,
+        server=normalise_server(str(getattr(judge, "server", "") or "")),
         prompt_version=judge.prompt_version,
         principle_hash=principle_hash,
+        prompt_hash=prompt_hash,
         transcript_hash=transcript_hash,
         sample_index=sample,
     )
@@ -88,6 +100,7 @@ class Planner:
     def __init__(
         self,
         principles: Sequence[Principle],
+        constitution: Constitution,
         judge: Judge,
         store: Store,
         samples: int,
@@ -98,7 +111,11 @@ class Planner:
         self.judge = judge
         self.store = store
         self.samples = samples
-        self._hashes = [(p, p.content_hash()) for p in principles]
+        self._writes = run_id is not None
+        """False for a dry run: the store is only read."""
+        self._hashes = [
+            (p, p.content_hash(), principle_prompt_hash(p, constitution)) for p in principles
+        ]
         self._done = store.run_done_pairs(run_id) if run_id is not None else set()
         self._seen: set[str] = set()
 
@@ -108,27 +125,44 @@ class Planner:
         self._seen.add(transcript.id)
         item = Planned(transcript, transcript.content_hash())
         for sample in range(self.samples):
-            for principle, principle_hash in self._hashes:
-                self._sort(item, principle, principle_hash, sample)
+            for principle, principle_hash, prompt_hash in self._hashes:
+                self._sort(item, principle, principle_hash, prompt_hash, sample)
         return item
 
-    def _sort(self, item: Planned, principle: Principle, principle_hash: str, sample: int) -> None:
+    def _sort(
+        self,
+        item: Planned,
+        principle: Principle,
+        principle_hash: str,
+        prompt_hash: str,
+        sample: int,
+    ) -> None:
         transcript = item.transcript
         if (transcript.id, principle.id, sample) in self._done:
             item.done += 1
             return
-        key = cache_key(self.judge, principle_hash, item.transcript_hash, sample)
+        key = cache_key(
+            self.judge, principle_hash, item.transcript_hash, sample, prompt_hash=prompt_hash
+        )
         reason = out_of_scope_reason(principle, transcript)
         if reason is not None:
             verdict = out_of_scope_verdict(transcript, principle, key, self.judge, reason)
             item.out_of_scope.append((key, verdict))
-        elif (found := self.store.lookup(key)) is not None:
+        elif (found := self.store.lookup(key, adopt_legacy=self._writes)) is not None:
             verdict_id, verdict = found
+            if _checked_before_support(verdict):  # stored before quotes had a support
+                verdict = verify_evidence(verdict, transcript, scope=principle.scope)
+                if self._writes:
+                    self.store.replace_verdict(verdict_id, verdict)
             if verdict.transcript_id != transcript.id:
                 verdict = verdict.model_copy(update={"transcript_id": transcript.id})
             item.hits.append((verdict_id, verdict))
         else:
             item.misses.append((sample, principle))
+
+
+def _checked_before_support(verdict: Verdict) -> bool:
+    return any(e.support is None and e.match is not QuoteMatch.UNVERIFIED for e in verdict.evidence)
 
 
 def jobs_for(item: Planned, grouped: bool) -> list[Job]:

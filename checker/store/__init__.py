@@ -2,8 +2,9 @@
 
 Open it with :func:`open_store` (default ``.constitution/results.db`` under the
 working directory). A judgment is reused when its :class:`CacheKey` matches:
-(backend, model, prompt version, principle content hash, transcript hash, sample
-index). ``error`` verdicts are stored but never reused, so a re-run retries them.
+(backend, model, server, prompt version, principle content hash, rendered principle
+prompt hash, transcript hash, sample index). ``error`` verdicts are stored but never
+reused, so a re-run retries them.
 """
 
 from checker.store._browse import (
@@ -12,10 +13,10 @@ from checker.store._browse import (
     run_verdicts_for,
     transcript_runs,
 )
+from checker.store._key import CacheKey
 from checker.store._migrations import MIGRATIONS, migrate
 from checker.store._store import (
     DEFAULT_DB_PATH,
-    CacheKey,
     LinkedVerdict,
     RunRecord,
     RunStatus,

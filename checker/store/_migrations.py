@@ -67,6 +67,29 @@ def m001_initial(db: sqlite3.Connection) -> None:
     )
 
 
+def m002_server_and_prompt_hash(db: sqlite3.Connection) -> None:
+    """The cache key gains the judging server and the hash of the principle's rendered
+    prompt. Verdicts stored before keep NULL in both ("legacy") and are carried over
+    to the new key when a check first asks for them (``Store.lookup``): nobody pays
+    again for the change of format."""
+    _execute_all(
+        db,
+        """
+        ALTER TABLE verdicts ADD COLUMN server TEXT;
+        ALTER TABLE verdicts ADD COLUMN prompt_hash TEXT;
+        DROP INDEX verdicts_cache_key;
+        CREATE UNIQUE INDEX verdicts_cache_key_2 ON verdicts
+            (backend, model, server, prompt_version, principle_hash, prompt_hash,
+             transcript_hash, sample_index)
+            WHERE outcome != 'error';
+        -- Legacy rows found by the key they were stored under, until adopted.
+        CREATE INDEX verdicts_legacy_key ON verdicts
+            (backend, model, prompt_version, principle_hash, transcript_hash, sample_index)
+            WHERE prompt_hash IS NULL;
+        """,
+    )
+
+
 def _execute_all(db: sqlite3.Connection, script: str) -> None:
     # One statement at a time (executescript() would commit the transaction): no ";" in comments.
     for statement in script.split(";"):
@@ -77,7 +100,7 @@ def _execute_all(db: sqlite3.Connection, script: str) -> None:
             db.execute(body)
 
 
-MIGRATIONS: tuple[Migration, ...] = (m001_initial,)
+MIGRATIONS: tuple[Migration, ...] = (m001_initial, m002_server_and_prompt_hash)
 
 
 def migrate(db: sqlite3.Connection) -> list[str]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.errors import CheckerError
+from checker.store._key import KEY_COLUMNS, KEY_MATCH, LEGACY_MATCH, CacheKey
 from checker.store._migrations import migrate
 from checker.transcript import Transcript
 from checker.verdict import Verdict
@@ -35,28 +36,6 @@ class RunStatus:
     COMPLETE = "complete"
     INTERRUPTED = "interrupted"
     FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class CacheKey:
-    """What makes two judgments the same: re-using one needs all six to match."""
-
-    backend: str
-    model: str
-    prompt_version: str
-    principle_hash: str
-    transcript_hash: str
-    sample_index: int
-
-    def as_tuple(self) -> tuple[str, str, str, str, str, int]:
-        return (
-            self.backend,
-            self.model,
-            self.prompt_version,
-            self.principle_hash,
-            self.transcript_hash,
-            self.sample_index,
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,17 +160,52 @@ class Store:
             raise StoreError(f"bad run id {text!r}: expected a number or 'latest'") from None
 
     # -- verdicts ------------------------------------------------------------------
-    def lookup(self, key: CacheKey) -> tuple[int, Verdict] | None:
-        """The reusable verdict stored under ``key`` (never an ``error``), with its row id."""
+    def lookup(self, key: CacheKey, *, adopt_legacy: bool = True) -> tuple[int, Verdict] | None:
+        """The reusable verdict stored under ``key`` (never an ``error``), with its row id.
+
+        A verdict stored before the key had ``server`` and ``prompt_hash`` (migration 2)
+        is found by the rest of the key and, with ``adopt_legacy``, moved to ``key``
+        in place (see ``docs/VERDICT.md``); without it (a dry run) it is only found.
+        """
         row = self.db.execute(
-            "SELECT id, verdict FROM verdicts WHERE backend = ? AND model = ? AND"
-            " prompt_version = ? AND principle_hash = ? AND transcript_hash = ? AND"
-            " sample_index = ? AND outcome != 'error'",
+            f"SELECT id, verdict FROM verdicts WHERE {KEY_MATCH} AND outcome != 'error'",
             key.as_tuple(),
         ).fetchone()
         if row is None:
+            row = self._legacy(key, adopt=adopt_legacy)
+        if row is None:
             return None
         return int(row[0]), Verdict.model_validate_json(row[1])
+
+    def _legacy(self, key: CacheKey, *, adopt: bool) -> tuple[int, str] | None:
+        row = self.db.execute(
+            f"SELECT id, verdict FROM verdicts WHERE {LEGACY_MATCH} AND outcome != 'error'"
+            " ORDER BY id LIMIT 1",
+            key.legacy_tuple(),
+        ).fetchone()
+        if row is None or not adopt:
+            return row
+        try:
+            cursor = self.db.execute(
+                "UPDATE verdicts SET server = ?, prompt_hash = ? WHERE id = ? AND"
+                " prompt_hash IS NULL",
+                (key.server, key.prompt_hash, row[0]),
+            )
+        except sqlite3.IntegrityError:  # another process stored a verdict under key meanwhile
+            cursor = None
+        if cursor is None or cursor.rowcount != 1:  # someone else adopted or beat us to it
+            return self.db.execute(
+                f"SELECT id, verdict FROM verdicts WHERE {KEY_MATCH} AND outcome != 'error'",
+                key.as_tuple(),
+            ).fetchone()
+        return int(row[0]), str(row[1])
+
+    def replace_verdict(self, verdict_id: int, verdict: Verdict) -> None:
+        """Rewrite a stored verdict under its key (e.g. its evidence checked again)."""
+        self.db.execute(
+            "UPDATE verdicts SET verdict = ?, outcome = ? WHERE id = ?",
+            (verdict.model_dump_json(), verdict.outcome.value, verdict_id),
+        )
 
     def save_verdict(self, run_id: int, key: CacheKey, verdict: Verdict) -> int:
         """Store ``verdict`` under ``key``, link it to the run, commit; return its row id.
@@ -202,9 +216,8 @@ class Store:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             cursor = self.db.execute(
-                "INSERT INTO verdicts (backend, model, prompt_version, principle_hash,"
-                " transcript_hash, sample_index, principle_id, outcome, verdict, created)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                f"INSERT INTO verdicts ({KEY_COLUMNS}, principle_id, outcome, verdict,"
+                " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (
                     *key.as_tuple(),
                     verdict.principle_id,
@@ -216,7 +229,7 @@ class Store:
             if cursor.rowcount == 1 and cursor.lastrowid is not None:
                 verdict_id = cursor.lastrowid
             else:
-                found = self.lookup(key)
+                found = self.lookup(key, adopt_legacy=False)
                 assert found is not None
                 verdict_id = found[0]
             self._link(run_id, verdict, verdict_id, cache_hit=False)

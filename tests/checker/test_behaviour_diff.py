@@ -66,8 +66,10 @@ def test_only_changed_and_new_principles_are_graded_again(
     store: Store, revisions: tuple[Constitution, Constitution]
 ) -> None:
     old, new = revisions
+    # without v2's new tier: every principle's tier rank ("rank 2 of 3") is as in v1
+    same_tiers = new.model_copy(update={"tiers": old.tiers})
     judge = MarkerJudge()
-    diff = diff_behaviour(old, new, TRANSCRIPTS, judge, store, samples=0)
+    diff = diff_behaviour(old, same_tiers, TRANSCRIPTS, judge, store, samples=0)
     assert len(judge.calls) == 7 * 6 + 6 * 6
     second = judge.calls[42:]
     graded_again = {pid for _, pid, _ in second}
@@ -77,6 +79,15 @@ def test_only_changed_and_new_principles_are_graded_again(
     assert graded_again == {p.id for p in new.principles if p.content_hash() not in old_hashes}
     assert (diff.before.calls, diff.after.calls, diff.after.cache_hits) == (42, 36, 6)
     assert diff.noise_calls == 0 and diff.mode is DiffMode.REVISIONS
+
+
+def test_a_new_tier_regrades_every_principle(
+    store: Store, revisions: tuple[Constitution, Constitution]
+) -> None:
+    # v2 adds a tier: the judge is shown a new tier list and new ranks for every principle
+    judge = MarkerJudge()
+    diff = diff_behaviour(*revisions, TRANSCRIPTS, judge, store, samples=0)
+    assert (diff.before.calls, diff.after.calls, diff.after.cache_hits) == (42, 42, 0)
 
 
 def test_flips_are_reported_with_both_rationales(
@@ -123,8 +134,8 @@ def test_noise_regrades_a_sample_of_changed_principles(
     diff = diff_behaviour(*revisions, TRANSCRIPTS, judge, store, samples=2, noise_transcripts=3)
     changed_old = 5  # no-ghostwriting, socratic, age-appropriate, stress, no-personal-data
     assert diff.noise_calls == changed_old * 3 * 2
-    assert len(judge.calls) == 42 + 36 + diff.noise_calls
-    assert {s for _, _, s in judge.calls[78:]} == {1, 2}
+    assert len(judge.calls) == 42 + 42 + diff.noise_calls  # v2's new tier: all re-graded
+    assert {s for _, _, s in judge.calls[84:]} == {1, 2}
     ghost = _row(diff, "integrity.no-ghostwriting")
     assert ghost.noise is not None
     assert (ghost.noise.regradings, ghost.noise.disagreements) == (6, 0)
@@ -229,8 +240,8 @@ def test_over_the_fake_messages_api(
         diff = run(both())
         requests = api.stats.messages
     assert isinstance(diff, BehaviourDiff)
-    assert (diff.before.calls, diff.after.calls) == (7 * 3, 6 * 3)
-    assert requests == 7 * 3 + 6 * 3
+    assert (diff.before.calls, diff.after.calls) == (7 * 3, 7 * 3)  # v2's new tier: all
+    assert requests == 7 * 3 + 7 * 3
     renamed = _row(diff, "teaching.guiding-questions")
     assert [(f.before_transcript, f.before, f.after) for f in renamed.flips] == [
         ("f1", Outcome.VIOLATES, Outcome.COMPLIES)
@@ -254,7 +265,7 @@ def test_with_the_local_judge(store: Store, revisions: tuple[Constitution, Const
     old, new = revisions
     diff = diff_behaviour(old, new, TRANSCRIPTS, make_judge("local"), store, samples=0)
     assert diff.judge == "local"
-    assert (diff.before.calls, diff.after.calls, diff.after.cache_hits) == (42, 36, 6)
+    assert (diff.before.calls, diff.after.calls, diff.after.cache_hits) == (42, 42, 0)
     again = diff_behaviour(old, new, TRANSCRIPTS, make_judge("local"), store, samples=0)
     assert again.calls == 0
     assert again.model_dump(exclude={"before", "after"}) == diff.model_dump(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,16 @@ import pytest
 from checker.store import DEFAULT_DB_PATH, MIGRATIONS, CacheKey, RunStatus, StoreError, open_store
 from checker.verdict import Outcome, Verdict
 
-KEY = CacheKey("stub", "m", "v1", "p" * 64, "t" * 64, 0)
+KEY = CacheKey(
+    backend="stub",
+    model="m",
+    server="http://127.0.0.1:9",
+    prompt_version="v1",
+    principle_hash="p" * 64,
+    prompt_hash="r" * 64,
+    transcript_hash="t" * 64,
+    sample_index=0,
+)
 
 
 def _verdict(outcome: Outcome = Outcome.COMPLIES, transcript_id: str = "t1") -> Verdict:
@@ -35,12 +45,12 @@ def test_default_path_is_under_the_working_directory(
 
 
 def test_migrations_are_numbered_and_applied_once(tmp_path: Path) -> None:
-    assert MIGRATIONS[0].__name__ == "m001_initial"
+    assert [m.__name__[:4] for m in MIGRATIONS] == ["m001", "m002"]
     open_store(tmp_path / "r.db").close()
     with open_store(tmp_path / "r.db") as store:
         names = [row[0] for row in store.db.execute("SELECT name FROM migrations")]
         mode = store.db.execute("PRAGMA journal_mode").fetchone()[0]
-    assert names == ["m001_initial"]
+    assert names == [m.__name__ for m in MIGRATIONS]
     assert mode == "wal"
 
 
@@ -51,9 +61,14 @@ def test_saved_verdict_is_found_by_its_cache_key(tmp_path: Path) -> None:
         found = store.lookup(KEY)
         assert found == (verdict_id, _verdict())
         for other in (
-            CacheKey("stub", "m", "v2", KEY.principle_hash, KEY.transcript_hash, 0),
-            CacheKey("stub", "m", "v1", KEY.principle_hash, KEY.transcript_hash, 1),
-            CacheKey("other", "m", "v1", KEY.principle_hash, KEY.transcript_hash, 0),
+            replace(KEY, prompt_version="v2"),
+            replace(KEY, sample_index=1),
+            replace(KEY, backend="other"),
+            replace(KEY, model="m2"),
+            replace(KEY, server="http://127.0.0.1:10"),
+            replace(KEY, principle_hash="q" * 64),
+            replace(KEY, prompt_hash="s" * 64),
+            replace(KEY, transcript_hash="u" * 64),
         ):
             assert store.lookup(other) is None
 

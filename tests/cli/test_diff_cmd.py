@@ -129,7 +129,7 @@ def _jsonl(path: Path, rows: list[tuple[str, str, str]]) -> str:
     return str(path)
 
 
-def test_behaviour_diff_grades_only_changed_principles(
+def test_behaviour_diff_grades_the_changed_prompts_once(
     run_cli: RunCli, tmp_path: Path, marker_judge: list[MarkerJudge]
 ) -> None:
     chats = _jsonl(
@@ -142,8 +142,9 @@ def test_behaviour_diff_grades_only_changed_principles(
     assert result.code == 0, result.err
     assert "judge: local (--judge local)" in result.err
     behaviour = json.loads(result.out)["behaviour"]
-    assert (behaviour["before"]["calls"], behaviour["after"]["calls"]) == (14, 12)
-    assert len(marker_judge[0].calls) == 26
+    # v2 adds a tier, so every principle is shown a new rank: all are re-graded
+    assert (behaviour["before"]["calls"], behaviour["after"]["calls"]) == (14, 14)
+    assert len(marker_judge[0].calls) == 28
     flips = {p["principle_id"]: p["flips"] for p in behaviour["principles"] if p["flips"]}
     assert set(flips) == {"integrity.no-ghostwriting", "wellbeing.no-personal-data"}
     assert flips["integrity.no-ghostwriting"][0]["after_rationale"] == "marker exam"

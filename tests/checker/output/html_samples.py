@@ -32,7 +32,7 @@ from checker.transcript import (
     Transcript,
 )
 from checker.verdict import Evidence, Outcome, Verdict
-from constitution.model import Constitution, Principle
+from constitution.model import Constitution, Principle, Scope
 
 PWNED_TITLE = "pwned"
 SCRIPT = "<script>document.title='pwned'</script>"
@@ -120,7 +120,7 @@ def _verdict(
         transcript_hash=transcript.content_hash(),
         **fields,  # type: ignore[arg-type]
     )
-    return verify_evidence(verdict, transcript)
+    return verify_evidence(verdict, transcript, scope=Scope.CONVERSATION)
 
 
 def verdicts() -> list[Verdict]:
