@@ -198,7 +198,10 @@ def _front_matter(doc: Constitution) -> str:
         tree.pop(key, None)
     if doc.description is not None:  # exactly as written, whatever its line breaks
         tree["description"] = literal(doc.description)
-    return f"---\n{_yaml_text(tree)}\n---"
+    text = _yaml_text(tree)
+    if text.endswith("\n..."):  # a document-end marker would close the front matter early
+        text = text[: -len("\n...")]
+    return f"---\n{text}\n---"
 
 
 def _check_tree(doc: Constitution) -> None:

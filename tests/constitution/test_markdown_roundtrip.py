@@ -235,3 +235,12 @@ def test_garbage_never_raises_anything_but_load_errors(text: str) -> None:
             parse_markdown(candidate, source="fuzz.md")
         except ConstitutionLoadError as exc:
             assert exc.diagnostics
+
+
+@pytest.mark.parametrize("description", ["```\n\n", "a\n\n\n", "x\n"])
+def test_kept_trailing_newlines_in_front_matter(description: str) -> None:
+    """A ``|+`` block ends the YAML with ``...``, which must not close the front matter early."""
+    doc = Constitution(format=1, id="a", title="", version="1.0.0", description=description)
+    text = render_markdown(doc)
+    assert "\n...\n" not in text
+    assert parse_markdown(text, source="gen.md").description == description
