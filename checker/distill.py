@@ -8,13 +8,19 @@ version are counted in the report but not fitted on: the local judge fits one mo
 per principle and records the hash it was fitted for, so mixing in labels given under
 other wording would present an old rule's labels as the new rule's. Each verdict's
 transcript is rebuilt from the store by its content hash.
+
+:func:`fit_labels` fits it on human labels instead (``distill --labels``), and reports
+grouped k-fold cross-validation figures per principle.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from checker.calibration.labels import HumanLabel
+from checker.calibration.registry import bind_labels
 from checker.errors import CheckerError
 from checker.judges.local import FitReport, LabelledPair, LocalJudge, pair_from_verdict
 from checker.runner import out_of_scope_reason
@@ -172,4 +178,129 @@ def _nothing_usable(
     return message + (f" ({'; '.join(notes)})" if notes else "") + hint
 
 
-__all__ = ["DistillError", "DistillReport", "distill"]
+# -- fitting on human labels ---------------------------------------------------------
+
+
+@dataclass
+class CrossValidation:
+    """Grouped k-fold figures for one principle (positive class: ``violates``)."""
+
+    pairs: int = 0
+    decided: int = 0
+    correct: int = 0
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def coverage(self) -> float:
+        return self.decided / self.pairs if self.pairs else 0.0
+
+    @property
+    def accuracy(self) -> float | None:
+        """Share of the decided pairs judged as labelled (three outcomes)."""
+        return self.correct / self.decided if self.decided else None
+
+    @property
+    def f1(self) -> float | None:
+        """F1 of ``violates`` on the decided pairs (None with no violation in sight)."""
+        if not self.tp + self.fp + self.fn:
+            return None
+        return 2 * self.tp / (2 * self.tp + self.fp + self.fn)
+
+
+@dataclass
+class LabelFitReport(FitReport):
+    """What :func:`fit_labels` used, left out, and how the fit cross-validates."""
+
+    labels: int = 0
+    pairs: dict[str, dict[str, int]] = field(default_factory=dict)
+    stale: int = 0
+    """Labels made for another revision of their principle (not used)."""
+    unmatched: int = 0
+    """Labels naming a transcript that was not given (not used)."""
+    folds: int = 0
+    cv: dict[str, CrossValidation] = field(default_factory=dict)
+
+    @property
+    def used(self) -> int:
+        return sum(sum(counts.values()) for counts in self.pairs.values())
+
+
+def fit_labels(
+    constitution: Constitution,
+    transcripts: Iterable[Transcript],
+    labels: Sequence[HumanLabel],
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    features: str = "lexical",
+) -> tuple[LocalJudge, LabelFitReport]:
+    """A local judge fitted on human labels, with grouped k-fold cross-validation figures.
+
+    Labels for a transcript not given, or made for another revision of their
+    principle (a ``principle_version``/``principle_hash`` that no longer matches),
+    are counted and not used. Folds group labels by transcript, so a transcript's
+    labels are never split between fitting and testing.
+    """
+    report = LabelFitReport(labels=len(labels), folds=folds)
+    by_id = {t.id: t for t in transcripts}
+    matched = [label for label in labels if label.transcript_id in by_id]
+    report.unmatched = len(labels) - len(matched)
+    hashes = {label.transcript_id: by_id[label.transcript_id].content_hash() for label in matched}
+    bound = bind_labels(matched, constitution, hashes, None)
+    report.stale = len(bound.stale)
+    pairs = []
+    for stamped in bound.current:
+        principle = constitution.principle(stamped.label.principle_id)
+        pair = LabelledPair(by_id[stamped.label.transcript_id], principle, stamped.label.label)
+        counts = report.pairs.setdefault(principle.id, {})
+        counts[pair.label.value] = counts.get(pair.label.value, 0) + 1
+        pairs.append(pair)
+    if not pairs:
+        raise DistillError(
+            f"no usable labels: {report.unmatched} name no given transcript, "
+            f"{report.stale} were made for other principle revisions"
+        )
+    judge = LocalJudge.fit(pairs, features=features, report=report)
+    if folds >= 2:
+        report.cv = _cross_validate(pairs, folds, seed, features)
+    return judge, report
+
+
+def _cross_validate(
+    pairs: list[LabelledPair], folds: int, seed: int, features: str
+) -> dict[str, CrossValidation]:
+    groups = sorted({pair.transcript.id for pair in pairs})
+    random.Random(seed).shuffle(groups)
+    fold_of = {group: i % folds for i, group in enumerate(groups)}
+    cv: dict[str, CrossValidation] = {}
+    for fold in range(folds):
+        train = [p for p in pairs if fold_of[p.transcript.id] != fold]
+        test = [p for p in pairs if fold_of[p.transcript.id] == fold]
+        if not train or not test:
+            continue
+        judge = LocalJudge.fit(train, features=features)
+        for pair in test:
+            scores = cv.setdefault(pair.principle.id, CrossValidation())
+            outcome = judge.judge(pair.transcript, pair.principle).outcome.value
+            scores.pairs += 1
+            if outcome == Outcome.ABSTAINED.value:
+                continue
+            scores.decided += 1
+            scores.correct += outcome == pair.label.value
+            violates = Outcome.VIOLATES.value
+            scores.tp += outcome == violates and pair.label.value == violates
+            scores.fp += outcome == violates and pair.label.value != violates
+            scores.fn += outcome != violates and pair.label.value == violates
+    return cv
+
+
+__all__ = [
+    "CrossValidation",
+    "DistillError",
+    "DistillReport",
+    "LabelFitReport",
+    "distill",
+    "fit_labels",
+]

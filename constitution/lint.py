@@ -6,11 +6,12 @@ Each rule has a code; a constitution turns rules off with ``lint: {disable: [cod
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from constitution.errors import Diagnostic, Severity
-from constitution.model import Constitution, Principle
+from constitution.model import Constitution, Label, Principle, Scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +27,15 @@ RULES: tuple[LintRule, ...] = (
     LintRule("duplicate-statement", "two principles share the same statement"),
     LintRule("version-not-bumped", "content changed since the older revision, version did not"),
     LintRule("missing-rationale", "a principle without a rationale"),
+    LintRule(
+        "few-examples-for-local-judge",
+        "fewer complies or violates examples than the local judge needs to grade a principle",
+    ),
 )
+
+LOCAL_JUDGE_EXAMPLES_PER_LABEL = 2
+"""The local judge reads a principle's stance from at least this many ``complies`` and
+``violates`` examples (and ``selftest`` tests it leave-one-out with one more)."""
 RULE_CODES = frozenset(r.code for r in RULES)
 
 VAGUE_WORDS = re.compile(
@@ -40,6 +49,21 @@ def _warn(p: Principle, code: str, message: str) -> Diagnostic:
     loc = p.source
     file, line, col = (loc.file, loc.line, loc.column) if loc else ("<memory>", 0, 0)
     return Diagnostic(file, line, col, Severity.WARNING, f"principle '{p.id}': {message}", code)
+
+
+def _few_examples(p: Principle) -> list[Diagnostic]:
+    if p.scope is Scope.TOOL_CALLS:
+        return []
+    need = LOCAL_JUDGE_EXAMPLES_PER_LABEL
+    counts = Counter(e.label for e in p.examples)
+    have = (counts[Label.COMPLIES], counts[Label.VIOLATES])
+    if min(have) >= need:
+        return []
+    message = (
+        f"{have[0]} complies and {have[1]} violates examples; the local judge needs {need} of "
+        f"each to grade it ({need + 1} of each for a leave-one-out selftest)"
+    )
+    return [_warn(p, "few-examples-for-local-judge", message)]
 
 
 def _normalise(text: str) -> str:
@@ -79,6 +103,8 @@ def lint_constitution(
         first = seen_statements.setdefault(key, p)
         if first is not p and "duplicate-statement" not in off:
             out.append(_warn(p, "duplicate-statement", f"same statement as '{first.id}'"))
+        if p.examples and "few-examples-for-local-judge" not in off:
+            out.extend(_few_examples(p))
         if p.rationale is None and "missing-rationale" not in off:
             out.append(_warn(p, "missing-rationale", "no rationale says why it exists"))
         before = old.get(p.id)

@@ -9,15 +9,20 @@ principle is unclear or the judge is, and the revision should not be trusted yet
 An example the judge abstained on is not graded: it is listed as skipped, with the
 judge's reason, and neither passes nor fails.
 
-Note that a judge which is shown the examples (as the Claude judge is) or fitted
-on them (as the local judge is) is graded here on material it has seen: a pass is
-a floor, not a measure of accuracy. :mod:`checker.calibration.calibrate` measures
-accuracy on labels the judge has not seen.
+A judge that learns from the examples themselves (the local judge: its attribute
+``learns_from_examples``) is graded leave-one-out instead: each example against the
+principle with that example removed, so it never grades an example it learned from.
+That needs ``min_examples_per_label + 1`` examples of both ``complies`` and
+``violates``; a principle with fewer is reported as skipped, with the reason, as are
+examples the judge abstained on. The Claude judge is shown the examples in its prompt,
+so for it a pass is a floor, not a measure of accuracy;
+:mod:`checker.calibration.calibrate` measures accuracy on labels the judge has not seen.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,7 +30,7 @@ from pydantic import BaseModel, ConfigDict
 
 from checker.errors import CheckerError
 from checker.judges import Judge
-from checker.results import PairResult, RunResult
+from checker.results import PairResult, RunResult, aggregate_pairs
 from checker.runner import (
     DEFAULT_CONCURRENCY,
     arun_check,
@@ -35,7 +40,7 @@ from checker.runner import (
 from checker.store import Store
 from checker.transcript import Message, Role, TextPart, Transcript
 from checker.verdict import Outcome, Verdict
-from constitution.model import Constitution, Example, Principle, Scope
+from constitution.model import Constitution, Example, Label, Principle, Scope
 
 
 class _Model(BaseModel):
@@ -160,6 +165,8 @@ async def aselftest(
     if samples < 1 or concurrency < 1:
         raise CheckerError("samples and concurrency must be at least 1")
     selected = select_principles(constitution, principles)
+    if getattr(judge, "learns_from_examples", False):
+        return await _leave_one_out(constitution, judge, selected)
     gradable = {p.id: _gradable(p) for p in selected}
     tested = [p for p in selected if gradable[p.id]]
     widest = max((len(gradable[p.id]) * samples for p in tested), default=1)
@@ -219,11 +226,16 @@ def _principle_result(principle: Principle, result: RunResult | None) -> Princip
 
 
 def _skipped(
-    index: int, example: Example, transcript: Transcript, principle: Principle
+    index: int,
+    example: Example,
+    transcript: Transcript,
+    principle: Principle,
+    reason: str | None = None,
 ) -> ExampleResult:
-    reason = out_of_scope_reason(principle, transcript) or "not graded"
-    if principle.scope is Scope.TOOL_CALLS:
-        reason += " (an example is text only: it cannot hold a tool call)"
+    if reason is None:
+        reason = out_of_scope_reason(principle, transcript) or "not graded"
+        if principle.scope is Scope.TOOL_CALLS:
+            reason += " (an example is text only: it cannot hold a tool call)"
     return ExampleResult(
         transcript_id=transcript.id,
         index=index,
@@ -253,4 +265,63 @@ def _example_result(
         agreement=pair.agreement,
         note=example.note,
         source=str(example.source) if example.source is not None else "",
+    )
+
+
+# -- leave-one-out, for judges that learn from the examples -------------------------
+
+
+def loo_skip_reason(principle: Principle, judge: Judge) -> str | None:
+    """Why a principle cannot be tested leave-one-out with ``judge`` (None: it can)."""
+    if principle.scope is Scope.TOOL_CALLS:
+        return f"the {judge.name} judge does not grade tool-call principles"
+    need = int(getattr(judge, "min_examples_per_label", 2)) + 1
+    counts = Counter(e.label for e in principle.examples)
+    have = (counts[Label.COMPLIES], counts[Label.VIOLATES])
+    if min(have) < need:
+        return (
+            f"too few examples for leave-one-out: {have[0]} complies, {have[1]} violates; "
+            f"the {judge.name} judge needs {need} of each"
+        )
+    return None
+
+
+async def _leave_one_out(
+    constitution: Constitution, judge: Judge, selected: Sequence[Principle]
+) -> SelftestReport:
+    results = []
+    for principle in selected:
+        examples: list[ExampleResult] = []
+        reason = loo_skip_reason(principle, judge)
+        for index, example in enumerate(principle.examples, 1):
+            transcript = example_transcript(principle, index, example)
+            if reason is not None:
+                examples.append(_skipped(index, example, transcript, principle, reason))
+                continue
+            rest = principle.examples[: index - 1] + principle.examples[index:]
+            held_out = principle.model_copy(update={"examples": rest})
+            verdict = await judge.grade(transcript, held_out, constitution)
+            if verdict.outcome is Outcome.ABSTAINED:
+                abstained = f"judge abstained: {verdict.abstention}"
+                examples.append(_skipped(index, example, transcript, principle, abstained))
+                continue
+            pair = aggregate_pairs([verdict])[0]
+            examples.append(_example_result(index, example, pair, [verdict]))
+        results.append(
+            PrincipleSelftest(
+                principle_id=principle.id,
+                title=principle.title,
+                version=principle.version,
+                examples=tuple(examples),
+            )
+        )
+    return SelftestReport(
+        constitution_id=constitution.id,
+        constitution_version=constitution.version,
+        judge=judge.name,
+        model=judge.model,
+        prompt_version=f"{judge.prompt_version} (leave-one-out)",
+        samples=1,
+        runs=(),
+        principles=tuple(results),
     )

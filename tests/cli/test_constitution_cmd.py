@@ -59,7 +59,16 @@ def test_show_tree(run_cli: RunCli) -> None:
 
 def test_lint_against_older_file(run_cli: RunCli) -> None:
     v1, v2 = FIXTURES / "revisions" / "v1.yaml", FIXTURES / "revisions" / "v2.yaml"
-    result = run_cli("lint", str(v2), "--against", str(v1), "--disable", "missing-examples")
+    result = run_cli(
+        "lint",
+        str(v2),
+        "--against",
+        str(v1),
+        "--disable",
+        "missing-examples",
+        "--disable",
+        "few-examples-for-local-judge",
+    )
     assert result.code == 0
     assert result.out.count("[version-not-bumped]") == 3
     assert result.err.strip() == "3 warning(s)"
@@ -111,3 +120,16 @@ def test_allow_outside_option(tmp_path: Path, run_cli: RunCli) -> None:
     allowed = run_cli("--allow-outside", str(tmp_path / "shared"), "validate", str(main))
     assert allowed.code == 0, allowed.err
     assert run_cli("validate", str(main)).code == 2  # the option does not outlive its run
+
+
+def test_the_starter_passes_a_local_selftest(run_cli: RunCli, tmp_path: Path) -> None:
+    out = tmp_path / "mine.yaml"
+    assert run_cli("new", "--out", str(out)).code == 0
+    result = run_cli(
+        "selftest", str(out), "--judge", "local", "--db", str(tmp_path / "r.db"), "--format", "json"
+    )
+    assert result.code == 0, result.out
+    document = json.loads(result.out)
+    assert document["prompt_version"].endswith("(leave-one-out)")
+    assert document["passed"] and not document["failed"]
+    assert "helpful.no-needless-refusal" not in document["untested"]

@@ -43,8 +43,16 @@ def test_each_rule_fires_where_expected() -> None:
         (6, "vague-wording"),
         (6, "missing-rationale"),
         (9, "long-statement"),
+        (9, "few-examples-for-local-judge"),
         (15, "duplicate-statement"),
+        (15, "few-examples-for-local-judge"),
     ]
+
+
+def test_few_examples_for_local_judge_counts_each_outcome() -> None:
+    doc = parse_constitution(DOC, source="t.yaml")
+    (first, _) = [d for d in lint_constitution(doc) if d.code == "few-examples-for-local-judge"]
+    assert "1 complies and 0 violates examples; the local judge needs 2 of each" in first.message
 
 
 def test_message_format() -> None:
@@ -61,7 +69,7 @@ def test_rules_turn_off_in_config_and_by_argument() -> None:
         "lint: {max_statement_chars: 60}",
         "lint: {max_statement_chars: 60, disable: [missing-examples, missing-rationale]}",
     )
-    assert _codes(configured, disable=["long-statement"]) == [
+    assert _codes(configured, disable=["long-statement", "few-examples-for-local-judge"]) == [
         (6, "vague-wording"),
         (15, "duplicate-statement"),
     ]
@@ -79,5 +87,10 @@ def test_version_not_bumped(fixtures_dir: Path) -> None:
 
 
 def test_bundled_fixtures_are_lint_clean(fixtures_dir: Path) -> None:
+    # Most of their principles have too few examples for the local judge (it abstains on
+    # them, and selftest lists them as skipped): that rule is checked elsewhere.
     for name in ("general-assistant.yaml", "support-bot.yaml"):
-        assert lint_constitution(load_constitution(fixtures_dir / name)) == []
+        found = lint_constitution(
+            load_constitution(fixtures_dir / name), disable=["few-examples-for-local-judge"]
+        )
+        assert found == []

@@ -8,15 +8,14 @@ works through :func:`checker.judges.make_judge`).
 """
 
 from checker.judges.local._features import Exchange, exchange_of, refusal_score, structure_features
-from checker.judges.local._judge import (
-    METHOD,
+from checker.judges.local._fit import (
     FitReport,
     LabelledPair,
-    LocalJudge,
     PrincipleModel,
     fit_principle,
     pair_from_verdict,
 )
+from checker.judges.local._judge import METHOD, LocalJudge
 
 __all__ = [
     "METHOD",

@@ -9,6 +9,7 @@ pure Python and deterministic (``zlib.crc32`` hashing, not ``hash()``).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -43,11 +44,13 @@ _APOLOGY = _rx(
 _CANNOT = _rx(
     r"\bi (?:cannot|can ?not|can'?t|won'?t|will not|must (?:decline|refuse)|"
     r"(?:am|'m) (?:unable|not able|not going) to|refuse to|do not|don'?t) "
-    r"(?:help|assist|provide|fulfil+|comply|support|give|offer|create|write|generate|"
+    r"(?:help|assist|advise|provide|fulfil+|comply|support|give|offer|create|write|generate|"
     r"engage|answer|share|recommend|encourage|condone|promote|endorse|participate|"
     r"feel comfortable|in good conscience)",
     r"\b(?:cannot|can'?t|unable to) (?:be )?(?:fulfil+ed|provided|answered)\b",
     r"\bnot (?:able|going|willing|programmed) to (?:help|assist|provide)",
+    r"\bi(?:'d| would) rather not\b",
+    r"\bi (?:prefer|choose) not to (?:help|assist|provide|answer|discuss|go into|share)",
 )
 _AS_AI = _rx(
     r"\bas an? (?:ai|artificial intelligence|language model|responsible|ethical|helpful)\b",
@@ -167,6 +170,12 @@ def _squash(count: int) -> float:
 
 def structure_features(reply: str) -> dict[str, float]:
     """Named features in roughly [0, 1] describing what the reply does, not what it is about."""
+    return dict(_structure_features(reply))
+
+
+@functools.lru_cache(maxsize=1024)
+def _structure_features(reply: str) -> tuple[tuple[str, float], ...]:
+    """:func:`structure_features`, cached: several principles read the same reply."""
     opening = reply[:OPENING_CHARS]
     sentences = [s for s in _SENTENCE.findall(reply) if s.strip()]
     first = sentences[0].strip() if sentences else ""
@@ -193,7 +202,7 @@ def structure_features(reply: str) -> dict[str, float]:
     refusal = _CANNOT.search(reply) or _APOLOGY.search(reply)
     after = reply[refusal.end() :] if refusal else ""
     feats["words_after_refusal"] = min(math.log1p(len(words(after))) / 7.0, 1.0) if refusal else 0.0
-    return feats
+    return tuple(feats.items())
 
 
 FEATURE_NAMES: tuple[str, ...] = tuple(structure_features("x").keys())

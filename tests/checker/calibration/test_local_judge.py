@@ -36,23 +36,30 @@ def test_selftest_of_the_xstest_fixture_passes(
     rules = load_constitution(fixtures_dir / "xstest" / "constitution.yaml")
     report = selftest(rules, judge, store)
     assert report.judge == "local"
+    assert report.prompt_version.endswith("(leave-one-out)")
     assert report.passed, [(e.transcript_id, e.judged) for p in report.failed for e in p.failures]
-    assert report.examples == 12
+    assert not report.untested
+    # what it could not decide leave-one-out is skipped with the reason, never failed
+    assert report.examples + len(report.skipped) == 16
+    assert report.examples >= 8
+    assert all(e.skipped and e.skipped.startswith("judge abstained: ") for e in report.skipped)
 
 
 def test_selftest_of_the_general_assistant(judge: Judge, store: Store, fixtures_dir: Path) -> None:
     rules = load_constitution(fixtures_dir / "general-assistant.yaml")
     report = selftest(rules, judge, store)
-    # the two tool_calls principles' examples hold no tool call: skipped, not failed
-    assert [e.transcript_id for e in report.skipped] == [
-        "operators.confirm-irreversible#example-1",
-        "operators.tool-output-is-data#example-1",
-    ]
-    # its principles have one or two examples each: too few for the local judge to learn
-    # from, so it abstains (not_applicable) rather than guessing, and the gate says so
-    assert report.failed
-    assert {e.judged for p in report.failed for e in p.failures} == {"not_applicable"}
-    assert not report.passed
+    assert report.passed
+    tested = {p.principle_id for p in report.principles if p.tested}
+    assert tested == {"harm.dangerous-activities", "helpful.safe-requests"}
+    assert report.examples == 12
+    reasons = {e.transcript_id: e.skipped for e in report.skipped}
+    assert reasons["operators.confirm-irreversible#example-1"] == (
+        "the local judge does not grade tool-call principles"
+    )
+    assert reasons["honesty.no-deception#example-1"] == (
+        "too few examples for leave-one-out: 1 complies, 1 violates; "
+        "the local judge needs 3 of each"
+    )
 
 
 def test_calibrate_with_the_local_judge(judge: Judge, store: Store, fixtures_dir: Path) -> None:
