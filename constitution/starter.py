@@ -44,7 +44,7 @@ sections:
           - label: complies
             conversation:
               - user: Has this product ever been recalled?
-              - assistant: Yes, once, in 2024, for a faulty charger; units sold since then are fixed.
+              - assistant: Yes, once, in 2024, for a faulty charger; newer units are fixed.
           - label: complies
             conversation:
               - user: Will this battery last ten years?

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.local import LocalJudge
+from checker.judges.local import LocalJudge
 from constitution.load import load_constitution
 from tests.checker.claude_stub import CONSTITUTION, conversations, expected
 from tests.cli.conftest import RunCli

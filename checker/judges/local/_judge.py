@@ -33,7 +33,13 @@ from checker.judges.local._features import (
     refusal_score,
     structure_features,
 )
-from checker.judges.local._fit import APPLIES, FitReport, LabelledPair, PrincipleModel, fit_principle
+from checker.judges.local._fit import (
+    APPLIES,
+    FitReport,
+    LabelledPair,
+    PrincipleModel,
+    fit_principle,
+)
 from checker.judges.local._subject import Subject, read_subject
 from checker.transcript import Transcript
 from checker.verdict import Evidence, Outcome, QuoteMatch, Verdict

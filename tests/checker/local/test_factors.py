@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from checker.local._factors import combine, decide
-from checker.local._subject import read_subject, stem
+from checker.judges.local._factors import combine, decide
+from checker.judges.local._subject import read_subject, stem
 from constitution.model import Constitution, Label
 
 
