@@ -113,4 +113,5 @@ def test_local_judge_on_a_sample_of_two_models(
             assert principle.metrics.pairs == written // 2
             overall = overall.merged(matrix)
         assert compute_metrics(overall) == report.overall
-        assert len(report.disagreements) == written - report.overall.agreed
+        # abstentions are neither agreements nor disagreements
+        assert len(report.disagreements) == report.overall.scored - report.overall.agreed
