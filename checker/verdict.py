@@ -14,9 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 VERDICT_SCHEMA_VERSION = 2
 """2: ``abstained`` is an outcome of its own, with its reason in ``abstention``."""
 
-LOCAL_ABSTAINED = "local judge abstained"
-"""How the local judge's ``not_applicable`` rationale begins when it declines to guess."""
-
 
 DERIVED_FIELDS = frozenset({"unsupported_violation"})
 """Properties the JSON outputs add to a verdict; ignored when a verdict is read back."""
