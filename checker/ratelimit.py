@@ -1,7 +1,11 @@
 """Client-side pacing: keep close to the server's request rate without storms of 429s.
 
-The Messages API sends ``anthropic-ratelimit-requests-limit`` / ``-remaining`` /
-``-reset`` on every reply. :class:`AdaptiveLimiter` learns the rate from them and
+Servers that rate-limit say so on every reply, each in its own words (read by
+:func:`read_request_limit`): the Messages API sends ``anthropic-ratelimit-requests-limit``
+/ ``-remaining`` / ``-reset`` (an RFC 3339 timestamp), OpenAI sends
+``x-ratelimit-limit-requests`` / ``x-ratelimit-remaining-requests`` /
+``x-ratelimit-reset-requests`` (a duration such as ``6m0s`` or ``12ms``); both limits
+are per minute. :class:`AdaptiveLimiter` learns the rate from them and
 keeps a local estimate of the server's token bucket: each reply's ``remaining`` is
 corrected for the time elapsed since its request was sent and for the requests sent
 since, so the estimate tracks the server even with many requests in flight. A request
@@ -9,8 +13,11 @@ leaves only when the estimate holds a whole token, so the client runs at the lim
 and the server's bucket never runs dry.
 
 Before the first reply the rate is unknown: only ``initial_concurrency`` requests go
-out. A server that sends no rate-limit headers gets a congestion window instead:
-one more request in flight per success, half as many after a 429. With headers, a
+out. A server that sends no rate-limit headers (vLLM, Ollama, llama.cpp) gets a
+congestion window instead, steered by 429s and by latency: one more request in
+flight per success while replies come back about as fast as the fastest seen,
+none while they take over ``1.5x`` as long (the server is queueing), a tenth fewer
+while they take over ``2.5x``, half as many after a 429. With headers, a
 429 empties the local bucket and slows the rate a little; each success wins some
 back. The refused request itself waits its ``retry-after`` (see
 :func:`backoff_delay` for the other retryable failures).
@@ -20,12 +27,74 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 LIMIT_HEADER = "anthropic-ratelimit-requests-limit"
 REMAINING_HEADER = "anthropic-ratelimit-requests-remaining"
+RESET_HEADER = "anthropic-ratelimit-requests-reset"
+REQUEST_LIMIT_HEADERS: tuple[tuple[str, str, str], ...] = (
+    (LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER),
+    ("x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests"),
+)
+"""(limit, remaining, reset) header names, per provider: Anthropic's, then OpenAI's."""
+QUEUEING_SLOWDOWN = 1.5
+"""Without headers, the window stops growing when replies take this much longer than the
+fastest one seen."""
+OVERLOAD_SLOWDOWN = 2.5
+"""... and shrinks when they take this much longer."""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestLimit:
+    """What a reply says about the request rate limit."""
+
+    per_minute: float
+    remaining: float | None
+    reset_s: float | None
+    """Seconds until the bucket is full again (from a duration or a timestamp)."""
+
+
+def read_request_limit(
+    headers: Mapping[str, str], *, now: Callable[[], datetime] | None = None
+) -> RequestLimit | None:
+    """The request limit in ``headers`` (Anthropic's or OpenAI's names), or ``None``."""
+    for limit_name, remaining_name, reset_name in REQUEST_LIMIT_HEADERS:
+        limit = _number(headers.get(limit_name))
+        if limit is None or limit <= 0:
+            continue
+        reset = reset_seconds(headers.get(reset_name), now=now)
+        return RequestLimit(limit, _number(headers.get(remaining_name)), reset)
+    return None
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(h|ms|us|µs|ns|m|s)")
+_UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
+
+
+def reset_seconds(value: str | None, *, now: Callable[[], datetime] | None = None) -> float | None:
+    """Seconds until a reset given as a duration (``6m0s``, ``1.5s``, ``12ms``), a number
+    of seconds, or an RFC 3339 timestamp (``2026-11-30T05:00:00Z``); ``None`` if unreadable."""
+    if not value:
+        return None
+    text = value.strip()
+    seconds = _number(text)
+    if seconds is not None:
+        return max(0.0, seconds)
+    parts = _DURATION_PART.findall(text)
+    if parts and "".join(n + u for n, u in parts) == text:
+        return sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    current = now() if now is not None else datetime.now(UTC)
+    return max(0.0, (when - current).total_seconds())
 
 
 @dataclass(slots=True)
@@ -70,6 +139,8 @@ class AdaptiveLimiter:
         self._refilled_at = clock()
         self._pause_until = 0.0
         self._window = float(self.initial_concurrency)  # used while no headers are seen
+        self._fastest: float | None = None  # the quickest reply seen (no queueing)
+        self._latency: float | None = None  # recent replies, smoothed
 
     @property
     def rate(self) -> float | None:
@@ -131,20 +202,31 @@ class AdaptiveLimiter:
             if self._rate is not None:
                 self._rate *= 0.9
         elif self._rate is None:
-            self._window = min(float(self.max_concurrency), self._window + 1.0)
+            self._steer_window(now - ticket.sent_at)
         elif self._limit_rate is not None:
             self._rate = min(self._limit_rate, self._rate + 0.01 * self._limit_rate)
+
+    def _steer_window(self, latency: float) -> None:
+        """Grow the window while replies are fast; shrink it when the server queues them."""
+        self._fastest = latency if self._fastest is None else min(self._fastest, latency)
+        smoothed = self._latency
+        self._latency = latency if smoothed is None else 0.8 * smoothed + 0.2 * latency
+        slowdown = self._latency / max(self._fastest, 1e-3)
+        if slowdown < QUEUEING_SLOWDOWN:
+            self._window = min(float(self.max_concurrency), self._window + 1.0)
+        elif slowdown > OVERLOAD_SLOWDOWN:
+            self._window = max(1.0, self._window * 0.9)
 
     def pause(self, seconds: float) -> None:
         """Hold every request back for ``seconds`` (used while the rate is still unknown)."""
         self._pause_until = max(self._pause_until, self._clock() + seconds)
 
     def _observe(self, ticket: Ticket, headers: Mapping[str, str], now: float) -> None:
-        limit = _number(headers.get(LIMIT_HEADER))
-        remaining = _number(headers.get(REMAINING_HEADER))
-        if limit is None or limit <= 0:
+        seen = read_request_limit(headers)
+        if seen is None:
             return
-        limit_rate = limit / 60.0
+        remaining = seen.remaining
+        limit_rate = seen.per_minute / 60.0
         if self._limit_rate != limit_rate:
             self._limit_rate = limit_rate
             self._rate = limit_rate if self._rate is None else min(self._rate, limit_rate)
