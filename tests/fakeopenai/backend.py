@@ -105,6 +105,10 @@ class FakeOpenAIConfig:
     forbidden: bool = False
     models: tuple[str, ...] | None = None
     """When set, other model names are answered 404 ``model_not_found``."""
+    reasoning_model: bool = False
+    """Refuse ``temperature`` other than 1 and ``max_tokens``, as OpenAI's reasoning models do."""
+    quota_exhausted: bool = False
+    """Answer 429 ``insufficient_quota`` (no retry will help)."""
     trigger: str = "FORBIDDEN"
     triggers: dict[str, str] = field(default_factory=dict)
     not_applicable_word: str = "OFFTOPIC"
@@ -239,6 +243,9 @@ class FakeOpenAIBackend:
         stats.completions += 1
         if self.keep_bodies:
             stats.bodies.append(request)
+        refused = self._refused_parameters(request)
+        if refused is not None:
+            return refused
         mode = request_mode(request)
         if mode not in self.config.supports:
             stats.rejected_modes[mode] += 1
@@ -289,6 +296,26 @@ class FakeOpenAIBackend:
         response.cache_writes = writes
         response.truncate = fault == "truncated"
         return response
+
+    def _refused_parameters(self, request: dict[str, Any]) -> FakeResponse | None:
+        if self.config.quota_exhausted:
+            message = "You exceeded your current quota, please check your plan and billing."
+            return error(429, message, "insufficient_quota", code="insufficient_quota")
+        if not self.config.reasoning_model:
+            return None
+        if request.get("temperature", 1) != 1:
+            message = (
+                f"Unsupported value: 'temperature' does not support {request['temperature']} "
+                "with this model. Only the default (1) value is supported."
+            )
+            return error(400, message, param="temperature", code="unsupported_value")
+        if "max_tokens" in request:
+            message = (
+                "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                "Use 'max_completion_tokens' instead."
+            )
+            return error(400, message, param="max_tokens", code="unsupported_parameter")
+        return None
 
     def _reject(self, mode: str) -> FakeResponse:
         if self.config.reject_status == 500:
