@@ -100,6 +100,25 @@ class AbstentionGroup(_Model):
     """Distinct principles among them."""
 
 
+class ServerTotals(_Model):
+    """What an OpenAI-compatible server did in the run: the structured-output mode the
+    judge settled on, and whether the server reports its prompt cache."""
+
+    structured_output: str
+    cached_tokens: str
+    """``reported``, or ``not reported by the server`` (cache reads then count as 0)."""
+    mode_rejections: int = 0
+    """Requests the server refused for their structured-output mode (then sent again)."""
+
+    def summary(self) -> str:
+        """One line for the terminal."""
+        refused = f", {self.mode_rejections} refused" if self.mode_rejections else ""
+        return (
+            f"server: structured output {self.structured_output}{refused};"
+            f" cached prompt tokens {self.cached_tokens}"
+        )
+
+
 class RunTotals(_Model):
     pairs: int = 0
     """(transcript, principle) pairs checked."""
@@ -133,10 +152,14 @@ class RunTotals(_Model):
     wall_s: float = 0.0
     cascade: CascadeTotals | None = None
     """Set when the judge is a cascade (``--judge cascade``), else None."""
+    openai: ServerTotals | None = None
+    """Set when the judge is the OpenAI-compatible one (``--judge openai``), else None."""
 
     def judge_notes(self) -> list[str]:
-        """One line per run-level statistic the judge reported (a cascade's savings)."""
-        return [self.cascade.summary()] if self.cascade is not None else []
+        """One line per run-level statistic the judge reported (a cascade's savings,
+        the mode an OpenAI-compatible server answered in)."""
+        notes = [self.cascade.summary()] if self.cascade is not None else []
+        return notes + ([self.openai.summary()] if self.openai is not None else [])
 
 
 class RunInfo(_Model):

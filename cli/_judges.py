@@ -22,7 +22,7 @@ from checker.judges import (
     make_judge,
     resolve_judge_name,
 )
-from checker.judges.registry import AUTO_RULE, judges_taking
+from checker.judges.registry import AUTO_RULE, BASE_URL_OPTION, OFFLINE_OPTION, judges_taking
 
 if TYPE_CHECKING:
     JudgeChoice = StrEnum
@@ -36,7 +36,11 @@ JUDGE_HELP = (
     " `constitution judges` lists them."
 )
 SCREEN_OPTION = "screen_model"
-OPTION_FLAGS = {TIMEOUT_OPTION: "--timeout", SCREEN_OPTION: "--screen-model"}
+OPTION_FLAGS = {
+    TIMEOUT_OPTION: "--timeout",
+    BASE_URL_OPTION: "--base-url",
+    SCREEN_OPTION: "--screen-model",
+}
 """The CLI flag of each judge factory option (for error messages)."""
 
 JudgeOption = Annotated[JudgeChoice, typer.Option("--judge", help=JUDGE_HELP)]
@@ -58,20 +62,37 @@ TimeoutOption = Annotated[
         " (default: the judge's).",
     ),
 ]
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url",
+        help="The server to judge with, e.g. http://127.0.0.1:8000/v1, with --judge"
+        f" {' or '.join(judges_taking(BASE_URL_OPTION))} (default: $OPENAI_BASE_URL,"
+        " else OpenAI's).",
+    ),
+]
 
 
 def build_judge(
-    choice: str, model: str | None, timeout: float | None = None, **options: Any
+    choice: str,
+    model: str | None,
+    timeout: float | None = None,
+    *,
+    dry_run: bool = False,
+    **options: Any,
 ) -> Judge:
     """The judge ``choice`` names, after saying on stderr which it is and why.
 
     An option the judge does not take (``--timeout`` for the local judge) is a usage
-    error naming the judges that take it.
+    error naming the judges that take it. With ``dry_run`` a judge that can estimate
+    offline is built without a client (no key, no network).
     """
     name, reason = resolve_judge_name(str(choice))
     typer.echo(f"judge: {name} ({reason})", err=True)
     given = {k: v for k, v in {TIMEOUT_OPTION: timeout, **options}.items() if v is not None}
     entry = find_judge(name)
+    if dry_run and entry.takes(OFFLINE_OPTION):
+        given[OFFLINE_OPTION] = True
     for option in given:
         if not entry.takes(option):
             takers = [e.name for e in judge_entries() if e.takes(option)]  # plugins too

@@ -52,7 +52,14 @@ from checker.runner import DEFAULT_CONCURRENCY, CheckProgress
 from checker.store import open_store
 from checker.transcripts import TranscriptFormat, load_transcripts, parse_mapping
 from cli._app import app
-from cli._judges import DEFAULT_JUDGE, JudgeOption, ModelOption, TimeoutOption, build_judge
+from cli._judges import (
+    DEFAULT_JUDGE,
+    BaseUrlOption,
+    JudgeOption,
+    ModelOption,
+    TimeoutOption,
+    build_judge,
+)
 from cli._output import emit
 from constitution.load import load_constitution
 
@@ -100,6 +107,7 @@ def calibrate(
     judge: JudgeOption = DEFAULT_JUDGE,
     model: ModelOption = None,
     timeout: TimeoutOption = None,
+    base_url: BaseUrlOption = None,
     mapping: Annotated[
         str | None,
         typer.Option("--map", help="Table columns: prompt=COL,response=COL,id=COL,system=COL."),
@@ -143,7 +151,7 @@ def calibrate(
     except ValueError as exc:
         raise CheckerError(f"--map: {exc}") from None
     stream = load_transcripts(transcripts, format=input_format, mapping=columns)
-    grader = build_judge(judge, model, timeout)
+    grader = build_judge(judge, model, timeout, base_url=base_url)
     bar = Progress(
         TextColumn("grading"),
         BarColumn(),
@@ -191,6 +199,7 @@ def selftest(
     judge: JudgeOption = DEFAULT_JUDGE,
     model: ModelOption = None,
     timeout: TimeoutOption = None,
+    base_url: BaseUrlOption = None,
     principle: Annotated[
         list[str] | None,
         typer.Option("--principle", help="Test only this principle id (repeatable)."),
@@ -211,7 +220,7 @@ def selftest(
     or the judge, is unclear.
     """
     rules = load_constitution(constitution)
-    grader = build_judge(judge, model, timeout)
+    grader = build_judge(judge, model, timeout, base_url=base_url)
     with open_store(db) as store:
         report = _run(
             grader,

@@ -60,6 +60,7 @@ from cli._app import app
 from cli._check_summary import exit_for_gates, print_judge_notes, print_summary
 from cli._judges import (
     DEFAULT_JUDGE,
+    BaseUrlOption,
     JudgeOption,
     ModelOption,
     ScreenModelOption,
@@ -129,6 +130,7 @@ def check(
     model: ModelOption = None,
     screen_model: ScreenModelOption = None,
     timeout: TimeoutOption = None,
+    base_url: BaseUrlOption = None,
     principle: Annotated[
         list[str] | None,
         typer.Option("--principle", help="Check only this principle id (repeatable)."),
@@ -166,7 +168,9 @@ def check(
     rules = load_constitution(constitution)
     err = Console(stderr=True, highlight=False)
     screen = str(screen_model) if screen_model is not None else None
-    grader = build_judge(judge, model, timeout, screen_model=screen)
+    grader = build_judge(
+        judge, model, timeout, dry_run=dry_run, screen_model=screen, base_url=base_url
+    )
     stream = _open_transcripts(transcripts, input_format, mapping, skip_invalid)
     items = _read_transcripts(stream, transcripts)
     with open_store(db) as store:
@@ -312,11 +316,16 @@ def _describe_plan(plan: CheckPlan, judge: Judge) -> str:
     ]
     if plan.estimate is not None:
         e = plan.estimate
+        known = getattr(judge, "price_known", True)
+        cost = f"${e.cost_usd:.4f}" if known else f"unknown (no price for {judge.model})"
         lines.append(
             f"  estimate: {e.input_tokens:,} input, {e.cache_write_tokens:,} cache write,"
             f" {e.cache_read_tokens:,} cache read, {e.output_tokens:,} output tokens;"
-            f" cost ${e.cost_usd:.4f}"
+            f" cost {cost}"
         )
+        method = getattr(judge, "estimate_method", None)
+        if method:
+            lines.append(f"  ({method})")
     else:
         lines.append("  estimate: this judge cannot estimate tokens or cost")
     return "\n".join(lines)

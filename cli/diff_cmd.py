@@ -38,7 +38,14 @@ from checker.transcript import Transcript
 from checker.transcripts import load_checked_transcripts
 from cli._app import app
 from cli._diff_terminal import print_behaviour_diff, print_text_diff
-from cli._judges import DEFAULT_JUDGE, JudgeOption, ModelOption, TimeoutOption, build_judge
+from cli._judges import (
+    DEFAULT_JUDGE,
+    BaseUrlOption,
+    JudgeOption,
+    ModelOption,
+    TimeoutOption,
+    build_judge,
+)
 from cli._output import emit
 from constitution.diff import ConstitutionDiff, diff_constitutions
 from constitution.importer import import_spec
@@ -144,6 +151,7 @@ def diff(
     judge: JudgeOption = DEFAULT_JUDGE,
     model: ModelOption = None,
     timeout: TimeoutOption = None,
+    base_url: BaseUrlOption = None,
     db: Annotated[
         Path | None,
         typer.Option("--db", help="Results database (default: .constitution/results.db here)."),
@@ -193,7 +201,7 @@ def diff(
     }
     if against:
         rules = _import_revision(old) if prose else load_revision(old)
-        grader = build_judge(judge, model, timeout)
+        grader = build_judge(judge, model, timeout, base_url=base_url)
         set_a, set_b = _read(transcripts or []), _read(against)
         shown = (set_a, set_b)
         with open_store(db) as store:
@@ -209,7 +217,7 @@ def diff(
         before, after = load_pair(old, new, prose=prose)
         text = diff_constitutions(before, after)
         if transcripts:
-            grader = build_judge(judge, model, timeout)
+            grader = build_judge(judge, model, timeout, base_url=base_url)
             items = _read(transcripts)
             shown = (items, [])
             with open_store(db) as store:

@@ -39,6 +39,10 @@ AUTO_RULE = (
 """What ``auto`` stands for, in words (help text and docs)."""
 TIMEOUT_OPTION = "timeout_s"
 """The factory option of every model judge that bounds one request (``--timeout``)."""
+BASE_URL_OPTION = "base_url"
+"""The factory option naming the server a judge talks to (``--base-url``)."""
+OFFLINE_OPTION = "offline"
+"""The factory option of a judge that can estimate with no key and no network (``--dry-run``)."""
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,7 @@ BUILTIN: tuple[JudgeEntry, ...] = (
         "Claude through the Messages API (structured output, prompt caching).",
         f"{KEY_ENV}; --model or CONSTITUTION_MODEL (default claude-sonnet-5-5)",
         "checker.judges.anthropic:AnthropicJudge",
-        frozenset({TIMEOUT_OPTION}),
+        frozenset({TIMEOUT_OPTION, OFFLINE_OPTION}),
         _needs_key,
     ),
     JudgeEntry(
@@ -141,7 +145,7 @@ BUILTIN: tuple[JudgeEntry, ...] = (
         f"pip install -e '.[openai]'; {BASE_URL_ENV} or --base-url; OPENAI_API_KEY"
         " (optional for a local server); --model or CONSTITUTION_MODEL",
         "checker.judges.openai:OpenAIJudge",
-        frozenset({TIMEOUT_OPTION, "base_url"}),
+        frozenset({TIMEOUT_OPTION, BASE_URL_OPTION, OFFLINE_OPTION}),
         _needs_openai,
     ),
     JudgeEntry(
@@ -342,9 +346,11 @@ def make_judge(name: str, *, model: str | None = None, **options: Any) -> Judge:
 __all__ = [
     "AUTO",
     "AUTO_RULE",
+    "BASE_URL_OPTION",
     "BUILTIN",
     "ENTRY_POINT_GROUP",
     "KEY_ENV",
+    "OFFLINE_OPTION",
     "TIMEOUT_OPTION",
     "Availability",
     "JudgeEntry",

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
+from checker.errors import JudgeConfigError
 from checker.evidence import verify_evidence
 from checker.judges import Judge
 from checker.judges.llm.prompts import principle_prompt_hash
@@ -180,7 +181,9 @@ class Executor:
                     )
                 ]
             failure = None
-        except Exception as exc:  # any judge failure becomes an error verdict
+        except JudgeConfigError:  # a refused key, an unknown model: stop the run, exit 2
+            raise
+        except Exception as exc:  # any other judge failure becomes an error verdict
             replies, failure = [], f"{type(exc).__name__}: {exc}"
         latency = time.perf_counter() - started
         self.calls += 1

@@ -68,6 +68,8 @@ DEFAULT_MODEL = "claude-sonnet-5-5"
 """The current Sonnet-class model (see the SDK's model list)."""
 MODEL_ENV = "CONSTITUTION_MODEL"
 KEY_ENV = "ANTHROPIC_API_KEY"
+OFFLINE_KEY = "offline-dry-run"
+"""The placeholder key of a judge built offline (it never sends a request)."""
 
 
 def resolve_model(model: str | None = None, configured: str | None = None) -> str:
@@ -100,6 +102,7 @@ class AnthropicJudge(JudgeBase):
         cache_prefix: bool = True,
         limiter: AdaptiveLimiter | None = None,
         count_tokens: bool = False,
+        offline: bool = False,
     ) -> None:
         self.model = resolve_model(model)
         self.output = output
@@ -109,7 +112,7 @@ class AnthropicJudge(JudgeBase):
         self.max_tokens = max_tokens
         self.timeout_s = timeout_s
         self.cache_prefix = cache_prefix
-        self.count_tokens = count_tokens
+        self.count_tokens = count_tokens and not offline
         self._question_counts: dict[str, int] = {}
         self._price = price_for(self.model)
         policy = RetryPolicy(max_attempts, max_parse_attempts, max_rate_limited, backoff_base_s)
@@ -119,6 +122,8 @@ class AnthropicJudge(JudgeBase):
             price=self._price,
             stats=JudgeStats(),
         )
+        if offline and client is None:  # a dry run: estimates only, no key, no network
+            client = anthropic.AsyncAnthropic(api_key=OFFLINE_KEY, base_url=base_url)
         self._client = client or _make_client(api_key, base_url, timeout_s)
         self.server = normalise_server(str(self._client.base_url))
         self._requests = RequestBuilder(self.model, output, self.effort, max_tokens, cache_prefix)
@@ -133,6 +138,18 @@ class AnthropicJudge(JudgeBase):
     def stats(self) -> JudgeStats:
         """Calls, retries, errors and tokens so far."""
         return self._caller.stats
+
+    @property
+    def price_known(self) -> bool:
+        """Whether the model's price is known (else estimates cost 0 and say so)."""
+        return self._price.known
+
+    @property
+    def estimate_method(self) -> str:
+        """How :meth:`estimate` counts input tokens."""
+        if self.count_tokens:
+            return "input tokens counted by the API's count_tokens endpoint"
+        return "input tokens counted locally, about four characters a token"
 
     async def aclose(self) -> None:
         await self._client.close()

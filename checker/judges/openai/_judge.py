@@ -154,7 +154,14 @@ class OpenAIJudge(JudgeBase):
 
     @property
     def price_known(self) -> bool:
+        """Whether the model's price is known (else estimates cost 0 and say so)."""
         return self._price.known
+
+    estimate_method = (
+        "input tokens counted locally (characters, words, punctuation; within the bound"
+        " docs/JUDGES.md states against our fake server's counts, not a real tokenizer's)"
+    )
+    """How :meth:`estimate` counts input tokens."""
 
     async def aclose(self) -> None:
         if self._client is not None:
