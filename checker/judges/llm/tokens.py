@@ -1,17 +1,17 @@
 """Counting prompt tokens locally, with no tokenizer and nothing to download.
 
 Dry runs must work offline, and tokenizer packages fetch their vocabularies on first
-use, so the estimate is a formula over what any text has: characters, words and
-punctuation marks (punctuation weighs most: JSON, markup and transcript headers are
-dense in tokens)::
+use, so the estimate is a formula over what any text has, characters and punctuation
+marks (marks weigh most: transcript headers and markup are dense in tokens)::
 
-    tokens ~ 0.18 x characters + 0.25 x words + 0.8 x punctuation marks
+    prose (instructions, transcripts)   tokens ~ 0.26 x characters + 0.95 x punctuation marks
+    JSON (a reply schema, tools)        tokens ~ 0.30 x characters
 
 plus the chat framing of each message. The weights were fitted to the token counts
 of our fake OpenAI-compatible server (``tests/fakeopenai/tokens.py`` states its rule)
-over the bundled fixtures and the shared real-world corpora; ``bench/bench_token_estimate.py``
-measures the bound against that fake and prints it (``docs/JUDGES.md`` quotes it).
-The bound holds against the fake, not against any real model's tokenizer.
+over the bundled fixtures and the shared real-world corpora;
+``bench/bench_token_estimate.py`` measures the error and ``docs/JUDGES.md`` quotes it.
+The bound holds against that fake, not against any real model's tokenizer.
 """
 
 from __future__ import annotations
@@ -20,32 +20,34 @@ import math
 import re
 from collections.abc import Iterable
 
-CHAR_WEIGHT = 0.18
-WORD_WEIGHT = 0.25
-PUNCTUATION_WEIGHT = 0.8
+CHAR_WEIGHT = 0.26
+PUNCTUATION_WEIGHT = 0.95
+JSON_CHAR_WEIGHT = 0.30
 MESSAGE_FRAMING = 4
 """Tokens of role and separators around each chat message."""
 REPLY_PRIMING = 3
 """Tokens that open the reply."""
 
-_WORD = re.compile(r"\w+")
 _PUNCTUATION = re.compile(r"[^\w\s]")
 
 
 def estimate_tokens(text: str) -> int:
-    """About how many tokens ``text`` is (see the module docs for the bound)."""
+    """About how many tokens the prose ``text`` is (see the module docs for the bound)."""
     if not text:
         return 0
-    words = len(_WORD.findall(text))
     marks = len(_PUNCTUATION.findall(text))
-    weighted = CHAR_WEIGHT * len(text) + WORD_WEIGHT * words + PUNCTUATION_WEIGHT * marks
-    return max(1, math.ceil(weighted))
+    return max(1, math.ceil(CHAR_WEIGHT * len(text) + PUNCTUATION_WEIGHT * marks))
 
 
-def estimate_chat_tokens(messages: Iterable[str], *, extra: str = "") -> int:
-    """Prompt tokens of a chat request: its messages' texts, each framed, plus ``extra``
-    (a reply schema or tool definitions, as JSON) and the reply's priming."""
-    total = REPLY_PRIMING + (estimate_tokens(extra) if extra else 0)
+def estimate_json_tokens(text: str) -> int:
+    """About how many tokens the JSON ``text`` is."""
+    return math.ceil(JSON_CHAR_WEIGHT * len(text)) if text else 0
+
+
+def estimate_chat_tokens(messages: Iterable[str], *, schema: str = "") -> int:
+    """Prompt tokens of a chat request: its messages' texts, each framed, the ``schema``
+    it sends (a reply schema or tool definitions, as JSON) and the reply's priming."""
+    total = REPLY_PRIMING + estimate_json_tokens(schema)
     for text in messages:
         total += MESSAGE_FRAMING + estimate_tokens(text)
     return total

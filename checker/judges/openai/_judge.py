@@ -268,7 +268,7 @@ class OpenAIJudge(JudgeBase):
     ) -> int:
         schema_json = json.dumps(reply_schema(schema))
         texts = [self._system(constitution), render_transcript(transcript)]
-        return estimate_chat_tokens(texts, extra=schema_json)
+        return estimate_chat_tokens(texts, schema=schema_json)
 
     def _body(
         self,
