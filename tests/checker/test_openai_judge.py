@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,11 +13,13 @@ pytest.importorskip("openai")
 from checker.errors import JudgeConfigError
 from checker.judges.openai import OpenAIJudge, is_local_server, resolve_api_key, resolve_model
 from checker.judges.openai._request import cached_prefix_tokens
+from checker.transcripts import load_transcripts
 from checker.verdict import Outcome, Verdict
 from tests.checker.openai_helpers import CONSTITUTION, MODEL, make_judge, run, transcript
 from tests.fakeopenai import FakeOpenAI, FakeOpenAIConfig, llama_cpp_config
 
 HARM, HELP = CONSTITUTION.principles
+FIXTURES = Path(__file__).resolve().parent.parent.parent / "fixtures"
 
 
 def _per_principle(config: FakeOpenAIConfig, transcripts: int = 3, **judge: Any) -> Any:
@@ -156,12 +159,12 @@ def test_estimates_need_no_key_and_no_server(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_estimates_are_close_to_what_the_fake_server_counts() -> None:
-    """Within the bound docs/JUDGES.md states (bench/bench_token_estimate.py measures it)."""
+    """Real chats: within the bound docs/JUDGES.md states (bench/bench_token_estimate.py)."""
+    items = list(load_transcripts([FIXTURES / "demo" / "chats.jsonl"]))
 
     async def go() -> tuple[int, int]:
         with FakeOpenAI() as api:
             async with make_judge(api) as judge:
-                items = [transcript(f"t{i}", "fine " * i * 40) for i in range(4)]
                 estimated = 0
                 for item in items:
                     usage = await judge.estimate(item, [HARM, HELP], CONSTITUTION)
