@@ -17,7 +17,9 @@ out. A server that sends no rate-limit headers (vLLM, Ollama, llama.cpp) gets a
 congestion window instead, steered by 429s and by latency: one more request in
 flight per success while replies come back about as fast as the fastest seen,
 none while they take over ``1.5x`` as long (the server is queueing), a tenth fewer
-while they take over ``2.5x``, half as many after a 429. With headers, a
+while they take over ``2.5x``, half as many after a 429. A server that refuses
+with 429s but never says its limit gets a rate after the first refusal: the
+successes per second it let through, probed slowly upwards. With headers, a
 429 empties the local bucket and slows the rate a little; each success wins some
 back. The refused request itself waits its ``retry-after`` (see
 :func:`backoff_delay` for the other retryable failures).
@@ -29,6 +31,7 @@ import asyncio
 import random
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,6 +44,10 @@ REQUEST_LIMIT_HEADERS: tuple[tuple[str, str, str], ...] = (
     ("x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests"),
 )
 """(limit, remaining, reset) header names, per provider: Anthropic's, then OpenAI's."""
+RATE_SAMPLE = 16
+"""Without headers, a 429 after at least this many successes sets a rate: the successes
+per second seen, then probed upwards by :data:`PROBE_STEP` per success (x0.9 per 429)."""
+PROBE_STEP = 0.002
 QUEUEING_SLOWDOWN = 1.5
 """Without headers, the window stops growing when replies take this much longer than the
 fastest one seen."""
@@ -139,6 +146,7 @@ class AdaptiveLimiter:
         self._refilled_at = clock()
         self._pause_until = 0.0
         self._window = float(self.initial_concurrency)  # used while no headers are seen
+        self._successes: deque[float] = deque(maxlen=4 * RATE_SAMPLE)  # when, without headers
         self._fastest: float | None = None  # the quickest reply seen (no queueing)
         self._latency: float | None = None  # recent replies, smoothed
 
@@ -201,10 +209,21 @@ class AdaptiveLimiter:
             self._window = max(1.0, self._window / 2)
             if self._rate is not None:
                 self._rate *= 0.9
+            elif len(self._successes) >= RATE_SAMPLE:
+                self._rate = self._observed_rate(now)  # limited, but not told the rate
         elif self._rate is None:
+            self._successes.append(now)
             self._steer_window(now - ticket.sent_at)
         elif self._limit_rate is not None:
             self._rate = min(self._limit_rate, self._rate + 0.01 * self._limit_rate)
+        else:  # a rate learned from 429s alone: probe slowly upwards
+            self._rate *= 1.0 + PROBE_STEP
+
+    def _observed_rate(self, now: float) -> float:
+        """Successes per second over the recent ones (what the server did let through)."""
+        span = max(now - self._successes[0], 1e-3)
+        self._capacity = 1.0
+        return len(self._successes) / span
 
     def _steer_window(self, latency: float) -> None:
         """Grow the window while replies are fast; shrink it when the server queues them."""

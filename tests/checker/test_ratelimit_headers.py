@@ -114,3 +114,25 @@ def test_without_headers_a_parallel_server_gets_a_growing_window() -> None:
 
     asyncio.run(go())
     assert limiter._cap() == 64
+
+
+def test_without_headers_a_429_sets_the_rate_the_server_let_through() -> None:
+    now = [0.0]
+    limiter = AdaptiveLimiter(initial_concurrency=64, max_concurrency=64, clock=lambda: now[0])
+
+    async def go() -> None:
+        for _ in range(20):  # 20 successes over 2 s: 10 per second got through
+            now[0] += 0.1
+            limiter.release(await limiter.acquire(), None, limited=False)
+        assert limiter.rate is None
+        limiter.release(await limiter.acquire(), None, limited=True)
+        assert limiter.rate == pytest.approx(10.0, rel=0.1)
+        learned = limiter.rate
+        now[0] += 1.0  # the bucket refills
+        limiter.release(await limiter.acquire(), None, limited=False)
+        assert limiter.rate > learned  # probing upwards, slowly
+        now[0] += 1.0
+        limiter.release(await limiter.acquire(), None, limited=True)
+        assert limiter.rate < learned
+
+    asyncio.run(go())
