@@ -80,7 +80,6 @@ def test_a_second_run_is_served_from_the_cache_of_that_server(
     assert code == 0 and api.stats.completions == calls  # nothing sent again
 
 
-@pytest.mark.xfail(reason="the server joins the cache key with the cache-key work", strict=True)
 def test_another_server_with_the_same_model_name_judges_again(
     api: FakeOpenAI, run_cli: RunCli, tmp_path: Path
 ) -> None:
