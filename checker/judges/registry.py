@@ -150,7 +150,8 @@ BUILTIN: tuple[JudgeEntry, ...] = (
     ),
     JudgeEntry(
         "local",
-        "Offline, in-process: lexical features and small per-principle models; no key.",
+        "Offline, in-process: does the principle apply, does the reply take the violating"
+        " stance; abstains when unsure; no key.",
         "nothing (a fitted model file from `constitution distill` with --model, optional)",
         "checker.judges.local:LocalJudge",
     ),
