@@ -90,6 +90,48 @@ def m002_server_and_prompt_hash(db: sqlite3.Connection) -> None:
     )
 
 
+def m003_audit(db: sqlite3.Connection) -> None:
+    """Audits: every completed auditor and target call by content address, each audit
+    run, and the conversations it produced (their transcripts live in ``transcripts``)."""
+    _execute_all(
+        db,
+        """
+        CREATE TABLE audit_calls (
+            key TEXT PRIMARY KEY,
+            role TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            reply TEXT NOT NULL,
+            created TEXT NOT NULL
+        );
+        CREATE TABLE audits (
+            id INTEGER PRIMARY KEY,
+            started TEXT NOT NULL,
+            finished TEXT,
+            constitution_id TEXT NOT NULL,
+            constitution_version TEXT NOT NULL,
+            scenarios_hash TEXT NOT NULL,
+            target TEXT NOT NULL,
+            auditor TEXT NOT NULL,
+            options TEXT NOT NULL DEFAULT '{}',
+            status TEXT NOT NULL,
+            totals TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE TABLE audit_conversations (
+            audit_id INTEGER NOT NULL REFERENCES audits (id),
+            scenario_id TEXT NOT NULL,
+            sample INTEGER NOT NULL,
+            transcript_id TEXT NOT NULL,
+            transcript_hash TEXT,
+            status TEXT NOT NULL,
+            error TEXT,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            PRIMARY KEY (audit_id, scenario_id, sample)
+        );
+        """,
+    )
+
+
 def _execute_all(db: sqlite3.Connection, script: str) -> None:
     # One statement at a time (executescript() would commit the transaction): no ";" in comments.
     for statement in script.split(";"):
@@ -100,7 +142,11 @@ def _execute_all(db: sqlite3.Connection, script: str) -> None:
             db.execute(body)
 
 
-MIGRATIONS: tuple[Migration, ...] = (m001_initial, m002_server_and_prompt_hash)
+MIGRATIONS: tuple[Migration, ...] = (
+    m001_initial,
+    m002_server_and_prompt_hash,
+    m003_audit,
+)
 
 
 def migrate(db: sqlite3.Connection) -> list[str]:

@@ -15,7 +15,10 @@ What it imitates, as the Messages API documents it:
 - replies to structured outputs (``output_config.format``) and forced tool calls,
   graded by a deterministic rule: a principle is violated when the transcript contains
   its trigger word;
-- injected faults, at a rate or on a schedule (see :data:`FAULT_KINDS`).
+- injected faults, at a rate or on a schedule (see :data:`FAULT_KINDS`);
+- scripted replies (``FakeConfig.script``): a function of the request that returns
+  the reply's text or tool call, or an error, for models that talk rather than grade
+  (the auditor and the target of an audit, see :mod:`tests.fakeapi.scripted`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -102,6 +106,9 @@ class FakeConfig:
     """When set, requests must carry this key (``x-api-key`` or ``Authorization: Bearer``)."""
     ratelimit_headers: bool = True
     """Send ``anthropic-ratelimit-requests-*`` headers (off: a server that does not)."""
+    script: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None
+    """Request -> ``{"text": ...}``, ``{"tool_use": {"name", "input"}}`` or
+    ``{"error": (status, type, message)}``; None grades the request as a judge's."""
 
 
 @dataclass
@@ -247,7 +254,13 @@ class FakeBackend:
                 failed.headers.update(rl_headers)
                 failed.delay_s = latency
                 return failed
-        reply, usage, writes = self._answer(request, fault)
+        scripted = self.config.script(request) if self.config.script else None
+        if scripted is not None and "error" in scripted:
+            status, kind, message = scripted["error"]
+            failed = _error(status, kind, message)
+            failed.headers.update(rl_headers)
+            return failed
+        reply, usage, writes = self._answer(request, fault, scripted)
         self.stats.ok += 1
         response = FakeResponse(200, json.dumps(reply).encode(), dict(rl_headers), latency)
         response.cache_writes = writes
@@ -274,10 +287,12 @@ class FakeBackend:
     # -- grading and caching ----------------------------------------------------------
 
     def _answer(
-        self, request: dict[str, Any], fault: str | None
+        self, request: dict[str, Any], fault: str | None, scripted: dict[str, Any] | None = None
     ) -> tuple[dict[str, Any], dict[str, int], tuple[str, ...]]:
         usage, writes = self._cache_usage(request)
         usage["output_tokens"] = self.config.output_tokens
+        if scripted is not None:
+            return self._scripted_reply(request, scripted, usage), usage, writes
         answer = self._grade(request)
         if fault == "bad_reply":
             answer = {"rationale": "looks fine", "outcome": "pass"}
@@ -309,6 +324,27 @@ class FakeBackend:
             "usage": usage,
         }
         return reply, usage, writes
+
+    def _scripted_reply(
+        self, request: dict[str, Any], scripted: dict[str, Any], usage: dict[str, int]
+    ) -> dict[str, Any]:
+        if "tool_use" in scripted:
+            call_id = f"toolu_{self.stats.messages}"
+            call = {"type": "tool_use", "id": call_id, **scripted["tool_use"]}
+            content, stop = [call], "tool_use"
+        else:
+            content, stop = [{"type": "text", "text": scripted["text"]}], "end_turn"
+        usage["output_tokens"] = rough_tokens(json.dumps(content))
+        return {
+            "id": f"msg_fake_{self.stats.messages}",
+            "type": "message",
+            "role": "assistant",
+            "model": request["model"],
+            "content": content,
+            "stop_reason": stop,
+            "stop_sequence": None,
+            "usage": usage,
+        }
 
     def _cache_usage(self, request: dict[str, Any]) -> tuple[dict[str, int], tuple[str, ...]]:
         blocks = _blocks(request)
