@@ -98,8 +98,8 @@ def parse_scenarios(text: str, *, source: str) -> ScenarioSet:
     tree = _tree(text, source)
     problems: list[Diagnostic] = []
 
-    def error(path: Sequence[str | int], message: str) -> None:
-        line, col = path_position(tree, path) or (1, 1)
+    def error(path: Sequence[str | int], message: str, *, key: bool = False) -> None:
+        line, col = path_position(tree, path, key=key) or (1, 1)
         problems.append(_diag(source, line, col, message))
 
     if not isinstance(tree, dict):
@@ -107,7 +107,7 @@ def parse_scenarios(text: str, *, source: str) -> ScenarioSet:
         raise ConstitutionLoadError(problems)
     for key in tree:
         if key not in _FILE_KEYS:
-            error([key], f"unknown key '{key}' in scenario file")
+            error([key], f"unknown key '{key}' in scenario file", key=True)
     if tree.get("audit", FORMAT_VERSION) != FORMAT_VERSION:
         error(["audit"], f"unsupported scenario format {tree['audit']!r}: expected 1")
     raw = tree.get("scenarios")
@@ -145,7 +145,7 @@ def _scenario(item: Any, path: list[str | int], tree: Any, source: str, error: A
             loc = [*path, *err["loc"]]
             field = ".".join(str(p) for p in err["loc"])
             if err["type"] == "extra_forbidden":
-                error(loc, f"unknown key '{err['loc'][-1]}' in scenario")
+                error(loc, f"unknown key '{err['loc'][-1]}' in scenario", key=True)
             elif err["type"] == "missing":
                 error(loc[:-1], f"scenario is missing required key '{field}'")
             else:
