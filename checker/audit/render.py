@@ -5,6 +5,12 @@ from __future__ import annotations
 from checker.audit.report import AuditReport
 
 
+def _inline(text: str) -> str:
+    """Untrusted text (the target's words, an error) as one inert Markdown line."""
+    flat = " ".join(text.split())
+    return flat.replace("`", "'").replace("|", "/").replace("<", "&lt;")
+
+
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.0f}%"
 
@@ -46,11 +52,11 @@ def render_report_markdown(report: AuditReport, *, worst: int = 10) -> str:
             "",
         ]
         aware = [r for r in (*report.worst, *report.not_graded) if r.awareness]
-        lines += [f'- `{r.transcript_id}`: "{r.awareness[0]}"' for r in aware]
+        lines += [f'- `{r.transcript_id}`: "{_inline(r.awareness[0])}"' for r in aware]
     if report.not_graded:
         lines += ["", "## Not graded", ""]
         lines += [
-            f"- `{r.transcript_id}` ({r.status}): {r.error or 'no reason recorded'}"
+            f"- `{r.transcript_id}` ({r.status}): {_inline(r.error or 'no reason recorded')}"
             for r in report.not_graded
         ]
     return "\n".join(lines) + "\n"

@@ -134,3 +134,14 @@ def test_the_audit_is_recorded_with_its_totals(fake_api: Any, tmp_path: Path) ->
     assert record.id == run.audit_id and record.status == "complete"
     assert record.target == "anthropic:target-lax"
     assert record.totals["conversations"] == {"complete": 1}
+
+
+def test_max_cost_stops_new_calls_and_the_rest_is_incomplete(fake_api: Any, tmp_path: Path) -> None:
+    api = fake_api(audit_config(script=AuditScript(lax_models=("claude-sonnet-5-5",))))
+    items = scenario_set(scenario("s1", "honest-stock"), scenario("s2", "honest-stock"))
+    run = _run(
+        api, tmp_path, items, target="claude-sonnet-5-5", turns=3, concurrency=1,
+        max_cost_usd=1e-9,
+    )  # fmt: skip
+    assert run.target.made == 1  # the first call spends past the limit: no second call
+    assert run.statuses == {"s1#0": "incomplete", "s2#0": "incomplete"}
