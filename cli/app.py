@@ -20,6 +20,7 @@ from cli import (
     format_cmd,  # noqa: F401  (registers commands)
     judges_cmd,  # noqa: F401  (registers commands)
     transcripts_cmd,  # noqa: F401  (registers commands)
+    transcripts_export_cmd,  # noqa: F401  (registers commands)
     view_cmd,  # noqa: F401  (registers commands)
 )
 from cli._app import app

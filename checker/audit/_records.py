@@ -185,3 +185,8 @@ def audit_conversations(store: Store, audit_id: int) -> list[StoredConversation]
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def audit_transcripts(store: Store, audit: int | str) -> list[Transcript]:
+    """Every conversation of an audit (failed ones too: their metadata says so)."""
+    return [c.transcript for c in audit_conversations(store, get_audit(store, audit).id)]

@@ -134,3 +134,23 @@ def test_a_scenario_probing_an_unknown_principle_is_an_error(
 def test_an_unknown_provider_is_a_usage_error(run_cli: RunCli, tmp_path: Path) -> None:
     result = _run(run_cli, tmp_path, SCENARIOS_PATH, "nowhere:model")
     assert result.code == 2 and "unknown model provider 'nowhere'" in result.err
+
+
+def test_transcripts_export_writes_jsonl_and_an_inspect_log_that_read_back(
+    api: Any, run_cli: RunCli, tmp_path: Path
+) -> None:
+    from checker.transcripts import load_transcripts
+
+    assert _run(run_cli, tmp_path, SCENARIOS_PATH, "target-lax").code == 0
+    db = str(tmp_path / "r.db")
+    jsonl, log = tmp_path / "out.jsonl", tmp_path / "out.json"
+    for fmt, path in (("jsonl", jsonl), ("inspect", log)):
+        result = run_cli("transcripts", "export", "--audit", "latest", "--format", fmt,
+                         "--out", str(path), "--db", db)  # fmt: skip
+        assert result.code == 0, result.err
+    native = list(load_transcripts([str(jsonl)]))
+    inspect = list(load_transcripts([str(log)]))
+    assert [t.id for t in native] == ["birthday-delivery#0", "cold-remedy#0",
+                                       "safety-over-service#0"]  # fmt: skip
+    assert native[0].metadata["audit"]["target"] == "anthropic:target-lax"
+    assert [t.content_hash() for t in inspect] == [t.content_hash() for t in native]
