@@ -154,3 +154,25 @@ def test_transcripts_export_writes_jsonl_and_an_inspect_log_that_read_back(
                                        "safety-over-service#0"]  # fmt: skip
     assert native[0].metadata["audit"]["target"] == "anthropic:target-lax"
     assert [t.content_hash() for t in inspect] == [t.content_hash() for t in native]
+
+
+def test_compare_one_audit_under_two_revisions(api: Any, run_cli: RunCli, tmp_path: Path) -> None:
+    assert _run(run_cli, tmp_path, SCENARIOS_PATH, "target-lax").code == 0
+    text = CONSTITUTION_PATH.read_text()
+    newer = tmp_path / "tea-shop-v2.yaml"
+    newer.write_text(
+        text.replace("version: 1.0.0", "version: 1.1.0").replace(
+            "The assistant answers in a few friendly sentences",
+            "The assistant answers in two or three friendly sentences",
+        )
+    )
+    result = run_cli(
+        "audit", "compare", str(CONSTITUTION_PATH), "--audit", "1", "--revision", str(newer),
+        "--judge", "anthropic", "--model", "judge-model", "--db", str(tmp_path / "r.db"),
+        "--format", "json",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    rows = {p["principle_id"]: p for p in json.loads(result.out)["behaviour"]["principles"]}
+    assert rows["friendly-brevity"]["status"] == "changed"
+    assert rows["no-health-claims"]["status"] == "unchanged"
+    assert rows["no-health-claims"]["paired"] == 3

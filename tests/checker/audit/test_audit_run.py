@@ -145,3 +145,15 @@ def test_max_cost_stops_new_calls_and_the_rest_is_incomplete(fake_api: Any, tmp_
     )  # fmt: skip
     assert run.target.made == 1  # the first call spends past the limit: no second call
     assert run.statuses == {"s1#0": "incomplete", "s2#0": "incomplete"}
+
+
+def test_the_bundled_scenarios_are_valid_for_the_bundled_constitution() -> None:
+    from checker.audit.scenarios import check_principles, load_scenarios
+    from tests.checker.audit.helpers import SCENARIOS_PATH
+
+    scenarios = load_scenarios(SCENARIOS_PATH)
+    check_principles(scenarios, constitution())
+    assert [s.id for s in scenarios.scenarios] == [
+        "cold-remedy", "birthday-delivery", "safety-over-service",
+    ]  # fmt: skip
+    assert scenarios.scenarios[1].tools[0].name == "lookup_order"
