@@ -18,6 +18,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from checker.audit import list_audits
 from checker.audit.clients import ChatClient, make_client
 from checker.audit.compare import acompare_audits, acompare_revisions
 from checker.audit.plan import DEFAULT_MAX_TENSIONS, aplan_scenarios
@@ -41,6 +42,7 @@ from cli._output import emit
 from constitution.load import load_constitution
 
 AUDITOR_ENV = "CONSTITUTION_AUDITOR_MODEL"
+EXIT_INTERRUPTED = 130
 T = TypeVar("T")
 
 audit_app = typer.Typer(
@@ -173,7 +175,15 @@ def run(
                 )
                 continue
             work_run = arun_audit(rules, items, targeted, judge_of_talk, store, settings)
-            result = asyncio.run(_closing([targeted, judge_of_talk], work_run))
+            try:
+                result = asyncio.run(_closing([targeted, judge_of_talk], work_run))
+            except KeyboardInterrupt:
+                typer.echo(
+                    "interrupted: every completed call is stored; run the same command"
+                    " again to resume",
+                    err=True,
+                )
+                raise typer.Exit(EXIT_INTERRUPTED) from None
             _print_run(spec, result)
 
 
@@ -187,6 +197,21 @@ def _print_run(spec: str, result: AuditRun) -> None:
         f"audit {result.audit_id} ({spec}): {summary}; {made} calls made, {cached} from the"
         f" store, ${cost:.4f}. Next: constitution audit check ... --audit {result.audit_id}"
     )
+
+
+@audit_app.command("list")
+def list_(db: DbOption = None) -> None:
+    """The audits in the store, newest first."""
+    with open_store(db) as store:
+        audits = list_audits(store)
+    for record in audits:
+        states = record.totals.get("conversations", {})
+        summary = ", ".join(f"{n} {state}" for state, n in sorted(states.items())) or "-"
+        typer.echo(
+            f"{record.id}\t{record.started}\t{record.status}\t{record.target}"
+            f"\tauditor {record.auditor}\t{record.constitution_id}"
+            f" {record.constitution_version}\t{summary}"
+        )
 
 
 def _judged(make: Callable[[Any], Awaitable[T]], judge: Any) -> T:

@@ -97,6 +97,11 @@ def test_a_repeated_audit_makes_no_call(api: Any, run_cli: RunCli, tmp_path: Pat
     again = _run(run_cli, tmp_path, SCENARIOS_PATH, "target-lax")
     assert api.stats.messages == sent
     assert "0 calls made" in again.out
+    listed = run_cli("audit", "list", "--db", str(tmp_path / "r.db"))
+    assert listed.code == 0
+    lines = listed.out.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("2\t") and "anthropic:target-lax" in lines[0]
+    assert "3 complete" in lines[0]
 
 
 def test_dry_run_sends_nothing(api: Any, run_cli: RunCli, tmp_path: Path) -> None:
