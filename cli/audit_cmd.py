@@ -153,12 +153,23 @@ def run(
         bool, typer.Option("--dry-run", help="Estimate calls, tokens and cost; send nothing.")
     ] = False,
     model_timeout: ModelTimeout = None,
+    judge: Annotated[
+        str | None,
+        typer.Option(
+            "--judge",
+            help="Then grade: the report (one target), or the behaviour diff (two targets).",
+        ),
+    ] = None,
+    judge_model: Annotated[
+        str | None, typer.Option("--judge-model", help="The judge's model.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Play every scenario against the target; conversations go into the store."""
     rules = load_constitution(constitution)
     items = load_scenarios(scenarios)
     settings = AuditSettings(turns, samples, seed, concurrency, max_cost)
+    audits: list[int] = []
     with open_store(db) as store:
         for spec in target:
             targeted = make_client(spec, timeout_s=model_timeout)
@@ -185,6 +196,9 @@ def run(
                 )
                 raise typer.Exit(EXIT_INTERRUPTED) from None
             _print_run(spec, result)
+            audits.append(result.audit_id)
+    if judge is not None and audits:
+        _grade_after_run(constitution, audits, judge, judge_model, db)
 
 
 def _print_run(spec: str, result: AuditRun) -> None:
@@ -197,6 +211,26 @@ def _print_run(spec: str, result: AuditRun) -> None:
         f"audit {result.audit_id} ({spec}): {summary}; {made} calls made, {cached} from the"
         f" store, ${cost:.4f}. Next: constitution audit check ... --audit {result.audit_id}"
     )
+
+
+def _grade_after_run(
+    constitution: Path, audits: list[int], judge: str, model: str | None, db: Path | None
+) -> None:
+    rules = load_constitution(constitution)
+    grader = build_judge(judge, model)
+    with open_store(db) as store:
+        if len(audits) == 2:
+            comparison = _judged(
+                lambda j: acompare_audits(rules, store, audits[0], audits[1], j), grader
+            )
+            emit(render_diff_markdown(None, comparison.diff), None)
+            return
+
+        async def reports(j: Any) -> list[Any]:
+            return [(await acheck_audit(rules, store, a, j))[0] for a in audits]
+
+        for report in _judged(reports, grader):
+            emit(render_report_markdown(report), None)
 
 
 @audit_app.command("list")

@@ -181,3 +181,22 @@ def test_compare_one_audit_under_two_revisions(api: Any, run_cli: RunCli, tmp_pa
     assert rows["friendly-brevity"]["status"] == "changed"
     assert rows["no-health-claims"]["status"] == "unchanged"
     assert rows["no-health-claims"]["paired"] == 3
+
+
+def test_run_with_a_judge_reports_or_diffs_at_once(
+    api: Any, run_cli: RunCli, tmp_path: Path
+) -> None:
+    judged = ("--judge", "anthropic", "--judge-model", "judge-model")
+    one = run_cli(
+        "audit", "run", str(CONSTITUTION_PATH), str(SCENARIOS_PATH), "--target", "target-lax",
+        "--turns", "3", "--db", str(tmp_path / "r.db"), *judged,
+    )  # fmt: skip
+    assert one.code == 0, one.err
+    assert "# Audit 1: anthropic:target-lax against tea-shop 1.0.0" in one.out
+    assert "| no-health-claims | safety | 2 | 0 | 3 | 0% |" in one.out  # probed by 2 scenarios
+    two = run_cli(
+        "audit", "run", str(CONSTITUTION_PATH), str(SCENARIOS_PATH), "--target", "target-lax",
+        "--target", "target-strict", "--turns", "3", "--db", str(tmp_path / "r.db"), *judged,
+    )  # fmt: skip
+    assert two.code == 0, two.err
+    assert "anthropic:target-strict" in two.out and "no-health-claims" in two.out
