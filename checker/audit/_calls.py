@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from checker.audit.clients import ChatClient, ChatReply, ChatRequest, Reader, request_key
+from checker.audit.prompts import AUDIT_VERSION
 from checker.judges.llm import add_usage
 from checker.judges.llm.usage import rough_tokens
 from checker.store import Store
@@ -80,7 +81,7 @@ class StoredCaller:
         self, request: ChatRequest, *parts: Any, read: Reader | None = None
     ) -> tuple[ChatReply | None, str | None]:
         """(reply, None) or (None, error). Raises :class:`NotCached` in a dry run."""
-        key = request_key(self.client, request, self.role, *parts)
+        key = request_key(self.client, request, AUDIT_VERSION, self.role, *parts)
         stored = lookup_call(self.store, key)
         if stored is not None:
             self.counts.cached += 1

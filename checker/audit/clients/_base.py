@@ -95,7 +95,7 @@ class ChatClient(Protocol):
 
 def request_key(client: ChatClient, request: ChatRequest, *parts: Any) -> str:
     """A content address for one call: who answers, what is asked, and ``parts``
-    (the audit role, sample and seed)."""
+    (the caller's version, the audit role, the sample and the seed)."""
     payload = {
         "provider": client.provider,
         "server": client.server,
