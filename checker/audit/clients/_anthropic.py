@@ -2,8 +2,9 @@
 shared call loop and with the judge's exception classifier.
 
 The system prompt and the conversation so far are cache prefixes (``cache_control``
-on the system block and on the last block of the last turn), so each turn of a
-conversation reads what the previous turn wrote instead of paying for it again.
+on the system block, on the last block of the last turn, and on the last block of
+the turn before the previous one, where the previous request ended), so each turn
+of a conversation reads what the previous turn wrote instead of paying for it again.
 """
 
 from __future__ import annotations
@@ -71,8 +72,12 @@ class AnthropicChat:
         """The Messages API request for ``request``."""
         marker: dict[str, Any] = {"cache_control": _CACHE} if self.cache_prefix else {}
         messages = [_message(m) for m in request.messages]
-        if marker and messages and messages[-1]["content"]:
-            messages[-1]["content"][-1].update(marker)
+        if marker:
+            # this turn's end is written; the previous turn's end (two messages back) is
+            # where this turn reads what the previous one wrote
+            for message in messages[-1:-4:-2]:
+                if message["content"]:
+                    message["content"][-1].update(marker)
         body: dict[str, Any] = {
             "model": self.model,
             "max_tokens": request.max_tokens,

@@ -157,3 +157,13 @@ def test_the_bundled_scenarios_are_valid_for_the_bundled_constitution() -> None:
         "cold-remedy", "birthday-delivery", "safety-over-service",
     ]  # fmt: skip
     assert scenarios.scenarios[1].tools[0].name == "lookup_order"
+
+
+def test_each_turn_reads_the_prefix_the_previous_turn_wrote(fake_api: Any, tmp_path: Path) -> None:
+    api = fake_api(audit_config(min_cacheable_tokens=64), keep_bodies=True)
+    _run(api, tmp_path, scenario_set(scenario("s1", "honest-stock")), turns=3)
+    last_target = [b for b in api.stats.bodies if b["model"] == "target-lax"][-1]
+    marked = [i for i, m in enumerate(last_target["messages"])
+              if m["content"][-1].get("cache_control")]  # fmt: skip
+    assert marked == [len(last_target["messages"]) - 3, len(last_target["messages"]) - 1]
+    assert api.stats.cache_read_tokens > 0
