@@ -76,7 +76,8 @@ def test_run_check_and_compare_two_targets(api: Any, run_cli: RunCli, tmp_path: 
     assert rates["no-health-claims"]["decided"] == 3
     assert 0 < rates["no-health-claims"]["low"] < rates["no-health-claims"]["rate"]
     assert report["worst"][0]["violated"]
-    assert "LEAK-no-health-claims" in html.read_text()
+    page = html.read_text()
+    assert "LEAK-no-health-claims" in page and "evaluation_awareness" in page
     compared = run_cli(
         "audit", "compare", str(CONSTITUTION_PATH), "--audit", "1", "--audit", "2",
         "--judge", "anthropic", "--model", "judge-model", "--db", db, "--format", "json",
