@@ -127,7 +127,7 @@ def test_old_verdicts_are_carried_over_without_a_judge_call(tmp_path: Path) -> N
     _old_store(path)
     with open_store(path) as store:
         names = [row[0] for row in store.db.execute("SELECT name FROM migrations ORDER BY name")]
-        assert names == ["m001_initial", "m002_server_and_prompt_hash"]
+        assert names[:2] == ["m001_initial", "m002_server_and_prompt_hash"]
         old_run = store.run_verdicts(1)  # the old run still reads back
         assert len(old_run) == 4
         judge = StubJudge()
