@@ -9,6 +9,7 @@ says which audit produced it, and whether it completed or failed.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,7 @@ from checker.audit.awareness import transcript_awareness
 from checker.audit.conversation import Conversation
 from checker.audit.errors import AuditError
 from checker.store import Store
+from checker.store._store import _alive as process_alive
 from checker.transcript import (
     Message,
     Part,
@@ -96,7 +98,7 @@ def start_audit(store: Store, **fields: Any) -> int:
     options = json.dumps(fields.pop("options"), sort_keys=True)
     cursor = store.db.execute(
         "INSERT INTO audits (started, constitution_id, constitution_version, scenarios_hash,"
-        " target, auditor, options, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')",
+        " target, auditor, options, status, pid) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)",
         (
             _now(),
             fields["constitution_id"],
@@ -105,6 +107,7 @@ def start_audit(store: Store, **fields: Any) -> int:
             fields["target"],
             fields["auditor"],
             options,
+            os.getpid(),
         ),
     )
     assert cursor.lastrowid is not None
@@ -153,12 +156,15 @@ def get_audit(store: Store, audit: int | str) -> AuditRecord:
         raise AuditError(f"bad audit id {audit!r}: expected a number or 'latest'") from None
     row = store.db.execute(
         "SELECT id, started, finished, constitution_id, constitution_version, target, auditor,"
-        " status, options, totals FROM audits WHERE id = ?",
+        " status, options, totals, pid FROM audits WHERE id = ?",
         (audit_id,),
     ).fetchone()
     if row is None:
         raise AuditError(f"{store.path}: no audit {audit_id}")
-    head = (row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
+    status = row[7]
+    if status == "running" and row[10] is not None and not process_alive(row[10]):
+        status = "interrupted"  # killed: resume by running the same command again
+    head = (row[0], row[1], row[2], row[3], row[4], row[5], row[6], status)
     return AuditRecord(*head, options=json.loads(row[8]), totals=json.loads(row[9]))
 
 

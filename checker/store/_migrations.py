@@ -115,7 +115,8 @@ def m003_audit(db: sqlite3.Connection) -> None:
             auditor TEXT NOT NULL,
             options TEXT NOT NULL DEFAULT '{}',
             status TEXT NOT NULL,
-            totals TEXT NOT NULL DEFAULT '{}'
+            totals TEXT NOT NULL DEFAULT '{}',
+            pid INTEGER
         );
         CREATE TABLE audit_conversations (
             audit_id INTEGER NOT NULL REFERENCES audits (id),

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from checker.audit import get_audit
+from checker.store import open_store
 from tests.checker.audit.helpers import CONSTITUTION_PATH, SCENARIOS_PATH, audit_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,6 +53,8 @@ def test_kill_9_mid_audit_then_resume_repeats_no_completed_call(
     first.send_signal(signal.SIGKILL)
     first.wait()
     stored_at_kill = _stored(db)
+    with open_store(db) as store:
+        assert get_audit(store, 1).status == "interrupted"
     sent_before = api.stats.messages
     assert 4 <= stored_at_kill < sent_before + 1
     second = _audit(db, api.base_url)
