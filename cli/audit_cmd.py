@@ -270,14 +270,21 @@ def check(
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write the HTML report (each conversation).")
     ] = None,
+    samples: Annotated[
+        int, typer.Option("--samples", min=1, help="Judge each (conversation, principle) K times.")
+    ] = 1,
+    mode: Annotated[
+        str, typer.Option("--mode", help="per-principle, or grouped (one call per conversation).")
+    ] = "per-principle",
     db: DbOption = None,
 ) -> None:
     """Grade an audit's conversations against the whole constitution; report per principle."""
     rules = load_constitution(constitution)
     grader = build_judge(judge, model, timeout)
+    options = {"samples": samples, "mode": mode}
     with open_store(db) as store:
         report, result, transcripts = _judged(
-            lambda j: acheck_audit(rules, store, audit, j), grader
+            lambda j: acheck_audit(rules, store, audit, j, **options), grader
         )
     text = render_report_json(report) if output_format == "json" else render_report_markdown(report)
     emit(text, out)

@@ -68,6 +68,7 @@ def test_run_check_and_compare_two_targets(api: Any, run_cli: RunCli, tmp_path: 
     checked = run_cli(
         "audit", "check", str(CONSTITUTION_PATH), "--audit", "1", "--judge", "anthropic",
         "--model", "judge-model", "--db", db, "--format", "json", "--html", str(html),
+        "--mode", "grouped",
     )  # fmt: skip
     assert checked.code == 0, checked.err
     report = json.loads(checked.out)
