@@ -30,6 +30,7 @@ import math
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,6 +115,8 @@ class FakeOpenAIConfig:
     not_applicable_word: str = "OFFTOPIC"
     hang_s: float = 30.0
     cache_ttl_s: float = 300.0
+    script: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None
+    """Scripted replies for models that talk: see :mod:`tests.fakeopenai.scripted`."""
 
 
 def llama_cpp_config(**kwargs: Any) -> FakeOpenAIConfig:
@@ -270,7 +273,14 @@ class FakeOpenAIBackend:
                 return failed
         tokens = prompt_tokens(request)
         cached, writes = self._cached_prefix(str(request["model"]), tokens)
-        choice, text = self.grader.choice(request, mode, fault)
+        scripted = self.config.script(request) if self.config.script else None
+        if scripted is not None and "error" in scripted:
+            status, message = scripted["error"]
+            return error(status, message)
+        if scripted is not None:
+            choice, text = scripted["choice"], scripted["text"]
+        else:
+            choice, text = self.grader.choice(request, mode, fault)
         usage: dict[str, Any] = {
             "prompt_tokens": len(tokens),
             "completion_tokens": count_text(text),

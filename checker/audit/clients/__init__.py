@@ -1,12 +1,14 @@
 """Models that talk (the auditor and the target of an audit), on the judges' shared core.
 
 :data:`PROVIDERS` is the only list of providers. A model is named ``provider:model``
-(``anthropic:claude-sonnet-5-5``) or just ``model`` (the Anthropic Messages API).
+(``anthropic:claude-sonnet-5-5``, ``openai:llama3.1`` for any OpenAI-compatible server:
+vLLM, Ollama, llama.cpp, LM Studio, OpenAI) or just ``model`` (the Messages API).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from checker.audit.clients._anthropic import AnthropicChat
 from checker.audit.clients._base import (
@@ -26,12 +28,15 @@ ClientFactory = Callable[..., ChatClient]
 DEFAULT_PROVIDER = "anthropic"
 
 
-def _openai(model: str, **options: object) -> ChatClient:
-    raise AuditError(
-        "the openai provider is registered but not built yet: it will reuse the OpenAI"
-        " judge's client setup and error classifier once that judge is on main"
-        " (see docs/AUDIT.md); use an anthropic model for now"
-    )
+def _openai(model: str, **options: Any) -> ChatClient:
+    """The OpenAI-compatible client (needs ``pip install 'constitution[openai]'``)."""
+    try:
+        from checker.audit.clients._openai import OpenAIChat
+    except ImportError as exc:
+        raise AuditError(
+            f"the openai provider needs the openai SDK: pip install 'constitution[openai]' ({exc})"
+        ) from None
+    return OpenAIChat(model, **options)
 
 
 PROVIDERS: dict[str, ClientFactory] = {
