@@ -202,3 +202,24 @@ def test_run_with_a_judge_reports_or_diffs_at_once(
     )  # fmt: skip
     assert two.code == 0, two.err
     assert "anthropic:target-strict" in two.out and "no-health-claims" in two.out
+
+
+def test_run_a_target_behind_an_openai_compatible_server(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("openai")
+    from tests.checker.audit.helpers import TRIGGERS
+    from tests.fakeopenai import FakeOpenAI, FakeOpenAIConfig
+    from tests.fakeopenai.scripted import OpenAIScript
+
+    config = FakeOpenAIConfig(script=OpenAIScript(AuditScript()), triggers=dict(TRIGGERS))
+    with FakeOpenAI(config) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+        result = run_cli(
+            "audit", "run", str(CONSTITUTION_PATH), str(SCENARIOS_PATH), "--target",
+            "openai:target-lax", "--auditor", "openai:auditor-model", "--turns", "2",
+            "--db", str(tmp_path / "r.db"),
+        )  # fmt: skip
+    assert result.code == 0, result.err
+    assert "audit 1 (openai:target-lax): 3 complete" in result.out
