@@ -114,7 +114,7 @@ class Config:
 
     def with_flags(self, **flags: Any) -> Config:
         """This config with the command-line flags that were given (None: not given)."""
-        changes: dict[str, Setting[Any]] = {}
+        changes: dict[str, Any] = {}
         for key in KEYS:
             value = flags.pop(key.attribute, None)
             if value is not None:
