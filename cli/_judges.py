@@ -23,6 +23,7 @@ from checker.judges import (
     resolve_judge_name,
 )
 from checker.judges.registry import AUTO_RULE, BASE_URL_OPTION, OFFLINE_OPTION, judges_taking
+from cli._config import judge_settings
 
 if TYPE_CHECKING:
     JudgeChoice = StrEnum
@@ -30,10 +31,11 @@ else:
     JudgeChoice = StrEnum("JudgeChoice", {name: name for name in judge_choices()})
 """``auto`` and every registered judge (built-in and installed plugins)."""
 
-DEFAULT_JUDGE: Any = JudgeChoice(AUTO)
+DEFAULT_JUDGE: Any = None
+"""``auto``, unless the environment (``CONSTITUTION_JUDGE``) or project config says."""
 JUDGE_HELP = (
     f"Judge: {', '.join(judge_choices()[1:])}, or auto = {AUTO_RULE}."
-    " `constitution judges` lists them."
+    " `constitution judges` lists them. Default: auto, or the project config's."
 )
 SCREEN_OPTION = "screen_model"
 OPTION_FLAGS = {
@@ -43,8 +45,13 @@ OPTION_FLAGS = {
 }
 """The CLI flag of each judge factory option (for error messages)."""
 
-JudgeOption = Annotated[JudgeChoice, typer.Option("--judge", help=JUDGE_HELP)]
-ModelOption = Annotated[str | None, typer.Option(help="Judge model (default: the judge's).")]
+JudgeOption = Annotated[
+    JudgeChoice | None, typer.Option("--judge", help=JUDGE_HELP, show_default=False)
+]
+ModelOption = Annotated[
+    str | None,
+    typer.Option(help="Judge model (default: the project config's, else the judge's)."),
+]
 ScreenModelOption = Annotated[
     Path | None,
     typer.Option(
@@ -74,20 +81,26 @@ BaseUrlOption = Annotated[
 
 
 def build_judge(
-    choice: str,
+    choice: str | None,
     model: str | None,
     timeout: float | None = None,
     *,
     dry_run: bool = False,
     **options: Any,
 ) -> Judge:
-    """The judge ``choice`` names, after saying on stderr which it is and why.
+    """The judge ``choice`` names (None: the environment's or project config's), after
+    saying on stderr which it is and why.
 
     An option the judge does not take (``--timeout`` for the local judge) is a usage
     error naming the judges that take it. With ``dry_run`` a judge that can estimate
     offline is built without a client (no key, no network).
     """
-    name, reason = resolve_judge_name(str(choice))
+    configured = judge_settings(None if choice is None else str(choice), model)
+    model = configured.model
+    options = {**configured.options, **options}
+    name, reason = resolve_judge_name(configured.choice, configured.env)
+    if configured.choice != AUTO and configured.source != "--judge":
+        reason = f"judge = {name} in {configured.source}"
     typer.echo(f"judge: {name} ({reason})", err=True)
     given = {k: v for k, v in {TIMEOUT_OPTION: timeout, **options}.items() if v is not None}
     entry = find_judge(name)

@@ -14,6 +14,7 @@ from cli import (
     audit_cmd,  # noqa: F401  (registers commands)
     calibrate_cmd,  # noqa: F401  (registers commands)
     check_cmd,  # noqa: F401  (registers commands)
+    config_cmd,  # noqa: F401  (registers commands)
     constitution_cmd,  # noqa: F401  (registers commands)
     diff_cmd,  # noqa: F401  (registers commands)
     distill_cmd,  # noqa: F401  (registers commands)

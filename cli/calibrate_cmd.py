@@ -52,6 +52,8 @@ from checker.runner import DEFAULT_CONCURRENCY, CheckProgress
 from checker.store import open_store
 from checker.transcripts import TranscriptFormat, load_transcripts, parse_mapping
 from cli._app import app
+from cli._config import DB_HELP, configured_choice, store_path
+from cli._help import REVIEW
 from cli._judges import (
     DEFAULT_JUDGE,
     BaseUrlOption,
@@ -82,7 +84,10 @@ SamplesOption = Annotated[
 ConcurrencyOption = Annotated[int, typer.Option(min=1, help="Most judge calls in flight at once.")]
 DbOption = Annotated[
     Path | None,
-    typer.Option("--db", help="Results database (default: .constitution/results.db here)."),
+    typer.Option(
+        "--db",
+        help=DB_HELP,
+    ),
 ]
 FormatOption = Annotated[ReportFormat, typer.Option("--format", help="Output format.")]
 OutOption = Annotated[
@@ -90,7 +95,7 @@ OutOption = Annotated[
 ]
 
 
-@app.command()
+@app.command(rich_help_panel=REVIEW)
 def calibrate(
     constitution: ConstitutionArg,
     transcripts: Annotated[
@@ -142,6 +147,10 @@ def calibrate(
 
     Only labelled pairs are graded, through the results store (nothing is paid twice).
     Labels made for an earlier revision of their principle are reported and left out.
+
+    \b
+    Example:
+      constitution calibrate rules.yaml chats.jsonl --labels labels.csv
     """
     thresholds = parse_thresholds(fail_under or [])
     rules = load_constitution(constitution)
@@ -150,6 +159,7 @@ def calibrate(
         columns = parse_mapping(mapping) if mapping else None
     except ValueError as exc:
         raise CheckerError(f"--map: {exc}") from None
+    input_format = configured_choice(TranscriptFormat, input_format, "input_format")
     stream = load_transcripts(transcripts, format=input_format, mapping=columns)
     grader = build_judge(judge, model, timeout, base_url=base_url)
     bar = Progress(
@@ -165,7 +175,7 @@ def calibrate(
     def show(state: CheckProgress) -> None:
         bar.update(task, total=state.total, completed=state.done)
 
-    with open_store(db) as store, bar:
+    with open_store(store_path(db)) as store, bar:
         report = _run(
             grader,
             lambda: acalibrate(
@@ -193,7 +203,7 @@ def calibrate(
         raise typer.Exit(EXIT_FAILED)
 
 
-@app.command()
+@app.command(rich_help_panel=REVIEW)
 def selftest(
     constitution: ConstitutionArg,
     judge: JudgeOption = DEFAULT_JUDGE,
@@ -218,10 +228,14 @@ def selftest(
 
     A CI gate before trusting a revision: a misjudged example means the principle,
     or the judge, is unclear.
+
+    \b
+    Example:
+      constitution selftest fixtures/general-assistant.yaml
     """
     rules = load_constitution(constitution)
     grader = build_judge(judge, model, timeout, base_url=base_url)
-    with open_store(db) as store:
+    with open_store(store_path(db)) as store:
         report = _run(
             grader,
             lambda: aselftest(

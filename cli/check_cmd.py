@@ -58,6 +58,8 @@ from checker.transcripts import (
 )
 from cli._app import app
 from cli._check_summary import exit_for_gates, print_judge_notes, print_summary
+from cli._config import DB_HELP, configured_choice, store_path
+from cli._help import CHECK
 from cli._judges import (
     DEFAULT_JUDGE,
     BaseUrlOption,
@@ -93,9 +95,19 @@ class FormatChoice(StrEnum):
 
 DbOption = Annotated[
     Path | None,
-    typer.Option("--db", help="Results database (default: .constitution/results.db here)."),
+    typer.Option(
+        "--db",
+        help=DB_HELP,
+    ),
 ]
-FormatOption = Annotated[FormatChoice, typer.Option("--format", help="Output format.")]
+FormatOption = Annotated[
+    FormatChoice | None,
+    typer.Option(
+        "--format",
+        help="Output format (default: the project config's, else table).",
+        show_default=False,
+    ),
+]
 OutOption = Annotated[
     Path | None, typer.Option("--out", help="Write the output to this file instead of stdout.")
 ]
@@ -117,7 +129,7 @@ AllowErrorsOption = Annotated[
 ]
 
 
-@app.command()
+@app.command(rich_help_panel=CHECK)
 def check(
     constitution: Annotated[
         Path, typer.Argument(exists=True, help="The constitution file (YAML or Markdown).")
@@ -146,7 +158,7 @@ def check(
         int, typer.Option(min=1, help="Most judge calls in flight at once.")
     ] = DEFAULT_CONCURRENCY,
     db: DbOption = None,
-    output_format: FormatOption = FormatChoice.TABLE,
+    output_format: FormatOption = None,
     out: OutOption = None,
     fail_on: FailOnOption = None,
     allow_errors: AllowErrorsOption = 0,
@@ -164,7 +176,13 @@ def check(
     """Grade transcripts against a constitution's principles (cached, resumable).
 
     Exit code 1 when --fail-on matches, 2 for bad input, 130 when interrupted.
+
+    \b
+    Example:
+      constitution check fixtures/general-assistant.yaml fixtures/demo/chats.jsonl
     """
+    output_format = configured_choice(FormatChoice, output_format, "format") or FormatChoice.TABLE
+    input_format = configured_choice(TranscriptFormat, input_format, "input_format")
     rules = load_constitution(constitution)
     err = Console(stderr=True, highlight=False)
     screen = str(screen_model) if screen_model is not None else None
@@ -173,7 +191,7 @@ def check(
     )
     stream = _open_transcripts(transcripts, input_format, mapping, skip_invalid)
     items = _read_transcripts(stream, transcripts)
-    with open_store(db) as store:
+    with open_store(store_path(db)) as store:
         if dry_run:
             plan = asyncio.run(_plan(grader, rules, items, store, principle, samples, mode.value))
             emit(_describe_plan(plan, grader), out)
@@ -202,14 +220,19 @@ def check(
     exit_for_gates(err, result, fail_on, allow_errors)
 
 
-@app.command()
+@app.command(rich_help_panel=CHECK)
 def runs(
     db: DbOption = None,
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many runs.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per run.")] = False,
 ) -> None:
-    """List the runs in the results database, newest first."""
-    with open_store(db) as store:
+    """List the runs in the results database, newest first.
+
+    \b
+    Example:
+      constitution runs --limit 5
+    """
+    with open_store(store_path(db)) as store:
         records = store.list_runs(limit)
     if as_json:
         emit("".join(json.dumps(dataclasses.asdict(r)) + "\n" for r in records), None)
@@ -237,17 +260,23 @@ def runs(
     Console(highlight=False, width=200).print(table)
 
 
-@app.command()
+@app.command(rich_help_panel=CHECK)
 def report(
     run: Annotated[str, typer.Argument(help="The run id (see `constitution runs`) or 'latest'.")],
     db: DbOption = None,
-    output_format: FormatOption = FormatChoice.TABLE,
+    output_format: FormatOption = None,
     out: OutOption = None,
     fail_on: FailOnOption = None,
     allow_errors: AllowErrorsOption = 0,
 ) -> None:
-    """Render a stored run again, in any format. Exit code 1 when a --fail-on gate fails."""
-    with open_store(db) as store:
+    """Render a stored run again, in any format. Exit code 1 when a --fail-on gate fails.
+
+    \b
+    Example:
+      constitution report latest --format markdown
+    """
+    output_format = configured_choice(FormatChoice, output_format, "format") or FormatChoice.TABLE
+    with open_store(store_path(db)) as store:
         result = load_run(store, run)
         html = output_format is FormatChoice.HTML
         shown = stored_transcripts(store, result) if html else {}

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.tree import Tree
 
 from cli._app import app
+from cli._help import AUTHOR
 from cli._output import emit
 from constitution.errors import ConstitutionLoadError, Diagnostic
 from constitution.lint import RULE_CODES, lint_constitution
@@ -36,9 +37,14 @@ def _err(line: object) -> None:
     print(line, file=sys.stderr)
 
 
-@app.command()
+@app.command(rich_help_panel=AUTHOR)
 def validate(paths: Paths) -> None:
-    """Check that constitution files load: every error, with file:line, exit code 2."""
+    """Check that constitution files load: every error, with file:line, exit code 2.
+
+    \b
+    Example:
+      constitution validate fixtures/support-bot.yaml
+    """
     failed: list[Diagnostic] = []
     for path in paths:
         try:
@@ -90,13 +96,18 @@ def _tree(doc: Constitution) -> Tree:
     return root
 
 
-@app.command()
+@app.command(rich_help_panel=AUTHOR)
 def show(
     path: Annotated[Path, typer.Argument(help="Constitution file.")],
     fmt: Annotated[ShowFormat, typer.Option("--format", help="tree or json.")] = ShowFormat.TREE,
     out: Annotated[Path | None, typer.Option("--out", help="Write to FILE.")] = None,
 ) -> None:
-    """Show a constitution as a tree, or every principle as JSON."""
+    """Show a constitution as a tree, or every principle as JSON.
+
+    \b
+    Example:
+      constitution show fixtures/support-bot.yaml --format json
+    """
     doc = load_constitution(path)
     if fmt is ShowFormat.JSON:
         emit(json.dumps(constitution_json(doc), indent=2, ensure_ascii=False), out)
@@ -105,7 +116,7 @@ def show(
     console.print(_tree(doc))
 
 
-@app.command()
+@app.command(rich_help_panel=AUTHOR)
 def lint(
     paths: Paths,
     against: Annotated[
@@ -117,7 +128,13 @@ def lint(
     ] = None,
     strict: Annotated[bool, typer.Option(help="Exit 1 when there are warnings.")] = False,
 ) -> None:
-    """Warn about principles that load but will judge poorly."""
+    """Warn about principles that load but will judge poorly.
+
+    \b
+    Example:
+      constitution lint fixtures/revisions/v2.yaml --against \\
+          fixtures/revisions/v1.yaml
+    """
     unknown = set(disable or ()) - RULE_CODES
     if unknown:
         _err(f"error: unknown lint rule(s): {', '.join(sorted(unknown))}")
@@ -134,18 +151,28 @@ def lint(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(rich_help_panel=AUTHOR)
 def schema() -> None:
-    """Print the JSON Schema of the YAML format (for editor validation and completion)."""
+    """Print the JSON Schema of the YAML format (for editor validation and completion).
+
+    \b
+    Example:
+      constitution schema > constitution.schema.json
+    """
     print(json.dumps(constitution_json_schema(), indent=2))
 
 
-@app.command()
+@app.command(rich_help_panel=AUTHOR)
 def new(
     out: Annotated[Path | None, typer.Option("--out", help="Write to FILE.")] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
 ) -> None:
-    """Write a commented starter constitution."""
+    """Write a commented starter constitution.
+
+    \b
+    Example:
+      constitution new --out my-constitution.yaml
+    """
     if out is not None and out.exists() and not force:
         _err(f"error: {out} exists (use --force to overwrite)")
         raise typer.Exit(2)

@@ -37,7 +37,9 @@ from checker.store import open_store
 from checker.transcript import Transcript
 from checker.transcripts import load_checked_transcripts
 from cli._app import app
+from cli._config import DB_HELP, store_path
 from cli._diff_terminal import print_behaviour_diff, print_text_diff
+from cli._help import REVIEW
 from cli._judges import (
     DEFAULT_JUDGE,
     BaseUrlOption,
@@ -126,7 +128,7 @@ async def _graded(judge: Judge, start: Callable[[ProgressCallback], Any]) -> Beh
             await close_judge(judge)
 
 
-@app.command()
+@app.command(rich_help_panel=REVIEW)
 def diff(
     old: Annotated[
         str, typer.Argument(help="Old revision: a file, a directory or a git revision (HEAD~1).")
@@ -154,7 +156,10 @@ def diff(
     base_url: BaseUrlOption = None,
     db: Annotated[
         Path | None,
-        typer.Option("--db", help="Results database (default: .constitution/results.db here)."),
+        typer.Option(
+            "--db",
+            help=DB_HELP,
+        ),
     ] = None,
     samples: Annotated[
         int,
@@ -184,7 +189,12 @@ def diff(
         typer.Option(help="Exit 1 when a principle's content changed but its version did not."),
     ] = False,
 ) -> None:
-    """Diff two revisions principle by principle; with --transcripts, diff behaviour too."""
+    """Diff two revisions principle by principle; with --transcripts, diff behaviour too.
+
+    \b
+    Example:
+      constitution diff fixtures/revisions/v1.yaml fixtures/revisions/v2.yaml
+    """
     if against and not transcripts:
         raise CheckerError("--against needs --transcripts: the two sets to compare")
     if against and new is not None:
@@ -204,7 +214,7 @@ def diff(
         grader = build_judge(judge, model, timeout, base_url=base_url)
         set_a, set_b = _read(transcripts or []), _read(against)
         shown = (set_a, set_b)
-        with open_store(db) as store:
+        with open_store(store_path(db)) as store:
             behaviour = asyncio.run(
                 _graded(
                     grader,
@@ -220,7 +230,7 @@ def diff(
             grader = build_judge(judge, model, timeout, base_url=base_url)
             items = _read(transcripts)
             shown = (items, [])
-            with open_store(db) as store:
+            with open_store(store_path(db)) as store:
                 behaviour = asyncio.run(
                     _graded(
                         grader,

@@ -25,11 +25,13 @@ from checker.judges import judge_names
 from checker.store import open_store
 from checker.transcripts import load_transcripts
 from cli._app import app
+from cli._config import store_path
+from cli._help import REVIEW
 from cli.check_cmd import DbOption
 from constitution.load import load_constitution
 
 
-@app.command("distill")
+@app.command("distill", rich_help_panel=REVIEW)
 def distill_command(
     constitution: Annotated[
         Path, typer.Argument(exists=True, help="The constitution file (YAML or Markdown).")
@@ -77,6 +79,10 @@ def distill_command(
     or on human labels (--labels), printing grouped k-fold cross-validation figures.
 
     Use the model with `constitution check ... --judge local --model MODEL.json`.
+
+    \b
+    Example:
+      constitution distill fixtures/general-assistant.yaml --out model.json
     """
     rules = load_constitution(constitution)
     if labels is not None:
@@ -93,7 +99,7 @@ def distill_command(
         return
     if transcripts:
         raise DistillError("transcripts are read only with --labels")
-    with open_store(db) as store:
+    with open_store(store_path(db)) as store:
         judge, report = distill(store, rules, judge_name=from_judge, model=from_model, runs=run)
         where = store.path
     judge.save(out)

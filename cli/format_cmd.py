@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from cli._app import app
+from cli._help import AUTHOR
 from cli._output import emit
 from constitution.errors import ConstitutionError, ConstitutionLoadError, Diagnostic
 from constitution.formatting import format_file, syntax_of, write_document
@@ -25,7 +26,7 @@ def _err(line: object) -> None:
     print(line, file=sys.stderr)
 
 
-@app.command()
+@app.command(rich_help_panel=AUTHOR)
 def fmt(
     paths: Annotated[list[Path], typer.Argument(help="Constitution files (YAML or Markdown).")],
     check: Annotated[
@@ -39,7 +40,12 @@ def fmt(
         Path | None, typer.Option(help="Write the result here instead (one input file only).")
     ] = None,
 ) -> None:
-    """Normalise constitution files in place (YAML comments kept), or convert them with --to."""
+    """Normalise constitution files in place (YAML comments kept), or convert them with --to.
+
+    \b
+    Example:
+      constitution fmt --check fixtures/support-bot.yaml
+    """
     if out is not None and len(paths) != 1:
         raise ConstitutionError("--out takes exactly one input file")
     failed: list[Diagnostic] = []
@@ -64,7 +70,7 @@ def fmt(
         raise typer.Exit(1)
 
 
-@app.command("import")
+@app.command("import", rich_help_panel=AUTHOR)
 def import_(
     spec: Annotated[Path, typer.Argument(help="A prose Markdown spec.")],
     out: Annotated[
@@ -76,7 +82,12 @@ def import_(
     ] = None,
     doc_id: Annotated[str | None, typer.Option("--id", help="Id of the new constitution.")] = None,
 ) -> None:
-    """Turn a prose Markdown spec into a constitution: {#id} headings become principles."""
+    """Turn a prose Markdown spec into a constitution: {#id} headings become principles.
+
+    \b
+    Example:
+      constitution import fixtures/specs/assistant-spec.md --out assistant.yaml
+    """
     result = import_spec_file(spec, doc_id=doc_id)
     for warning in result.warnings:
         _err(warning)

@@ -18,6 +18,7 @@ from rich.text import Text
 from checker.judges import judge_entries
 from checker.judges.registry import AUTO_RULE
 from cli._app import app
+from cli._help import CHECK
 
 
 class ListFormat(StrEnum):
@@ -25,13 +26,18 @@ class ListFormat(StrEnum):
     JSON = "json"
 
 
-@app.command("judges")
+@app.command("judges", rich_help_panel=CHECK)
 def judges_command(
     output_format: Annotated[
         ListFormat, typer.Option("--format", help="table or json.")
     ] = ListFormat.TABLE,
 ) -> None:
-    """List the judges --judge accepts: description, needs, and usable here (and why not)."""
+    """List the judges --judge accepts: description, needs, and usable here (and why not).
+
+    \b
+    Example:
+      constitution judges
+    """
     rows = []
     for entry in judge_entries():
         status = entry.available()

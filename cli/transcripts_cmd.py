@@ -34,12 +34,14 @@ from checker.transcripts import (
     transcript_stats,
 )
 from cli._app import app
+from cli._config import configured_choice
+from cli._help import CHECK
 
 transcripts_app = typer.Typer(
     help="Read transcripts (Anthropic, OpenAI, Inspect logs, text, CSV/JSONL): show, count.",
     no_args_is_help=True,
 )
-app.add_typer(transcripts_app, name="transcripts")
+app.add_typer(transcripts_app, name="transcripts", rich_help_panel=CHECK)
 
 
 class OutputFormat(StrEnum):
@@ -75,6 +77,7 @@ _ROLE_STYLES = {
 def _open(
     paths: list[str], input_format: TranscriptFormat | None, mapping: str | None, skip_invalid: bool
 ) -> TranscriptStream:
+    input_format = configured_choice(TranscriptFormat, input_format, "input_format")
     try:
         columns = parse_mapping(mapping) if mapping else None
     except ValueError as exc:
@@ -105,7 +108,12 @@ def show(
         typer.Option(help="Cut each text or tool output after this many characters (0: never)."),
     ] = 2000,
 ) -> None:
-    """Print transcripts readably, or as normalised JSON lines."""
+    """Print transcripts readably, or as normalised JSON lines.
+
+    \b
+    Example:
+      constitution transcripts show fixtures/demo/chats.jsonl --limit 2
+    """
     stream = _open(paths, input_format, map, skip_invalid)
     transcripts = islice(stream, limit)
     if format is OutputFormat.JSON:
@@ -128,7 +136,12 @@ def stats(
     map: Mapping = None,
     skip_invalid: SkipInvalid = False,
 ) -> None:
-    """Count transcripts by format, role, tool use and length."""
+    """Count transcripts by format, role, tool use and length.
+
+    \b
+    Example:
+      constitution transcripts stats fixtures/transcripts/
+    """
     stream = _open(paths, input_format, map, skip_invalid)
     counts = transcript_stats(stream)
     summary = _stats_dict(counts, len(stream.skipped))

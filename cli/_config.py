@@ -1,0 +1,100 @@
+"""The project config as the commands use it: settings, the store path, the judge choice.
+
+Precedence is flag > environment > config file > default (see :mod:`checker.config`);
+a command passes the flags it was given (None: not given) and reads the result.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+from checker.config import Config, ConfigError, Origin, load_config
+from checker.errors import JudgeConfigError
+from checker.judges.registry import (
+    BASE_URL_ENV,
+    BASE_URL_OPTION,
+    TIMEOUT_OPTION,
+    find_judge,
+    judge_choices,
+    resolve_judge_name,
+)
+
+BASE_URL_OPTION = "base_url"
+"""The factory option of a judge that talks to a server at a URL (the openai judge)."""
+
+DB_HELP = "Results store (default: the project config's, else .constitution/results.db here)."
+
+
+def settings(**flags: Any) -> Config:
+    """The effective settings for a command run here, with the flags it was given."""
+    return load_config(Path.cwd()).with_flags(**flags)
+
+
+def store_path(db: Path | None) -> Path:
+    """The results store: ``--db``, else ``CONSTITUTION_DB``, else the config's, else
+    ``.constitution/results.db`` here."""
+    return settings(db=db).db.value
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    """What ``build_judge`` needs from the flags, the environment and the config."""
+
+    choice: str
+    source: str
+    """Where the choice came from (``--judge``, ``CONSTITUTION_JUDGE``, ``file:line``)."""
+    model: str | None
+    options: dict[str, Any]
+    env: dict[str, str]
+    """The environment ``auto`` looks at (with the config's base URL)."""
+
+
+def judge_settings(choice: str | None, model: str | None) -> JudgeSettings:
+    """The judge to build, its model and the options the config adds.
+
+    The config's ``model`` goes only to judges that call a model (those taking
+    ``--timeout``): the local judge's ``--model`` is a file, never a model name.
+    """
+    config = settings(judge=choice, model=model)
+    name = config.judge.value
+    if name not in judge_choices():
+        known = ", ".join(judge_choices())
+        raise JudgeConfigError(
+            f"{config.judge.source}: unknown judge {name!r}: expected one of {known}"
+        )
+    env = dict(os.environ)
+    if config.base_url.value is not None:
+        env[BASE_URL_ENV] = config.base_url.value
+    entry = find_judge(resolve_judge_name(name, env)[0])
+    chosen_model = config.model.value
+    if config.model.origin is not Origin.FLAG and not entry.takes(TIMEOUT_OPTION):
+        chosen_model = None
+    options: dict[str, Any] = {}
+    if config.base_url.origin is Origin.FILE and entry.takes(BASE_URL_OPTION):
+        options[BASE_URL_OPTION] = config.base_url.value
+    return JudgeSettings(name, config.judge.source, chosen_model, options, env)
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def configured_choice(choices: type[E], flag: E | None, attribute: str) -> E | None:
+    """``flag`` if given, else the setting ``attribute`` (environment or config) as one
+    of ``choices``; a value that is not one of them names where it was set."""
+    if flag is not None:
+        return flag
+    setting = getattr(settings(), attribute)
+    if setting.value is None:
+        return None
+    try:
+        return choices(setting.value)
+    except ValueError:
+        known = ", ".join(member.value for member in choices)
+        raise ConfigError(
+            f"{setting.source}: {attribute.replace('_', '-')} {setting.value!r} is not one of"
+            f" {known} (for this command)"
+        ) from None
