@@ -47,3 +47,11 @@ def fake_api() -> Iterator[Callable[..., Any]]:
     yield start
     for api in started:
         api.stop()
+
+
+@pytest.fixture(autouse=True)
+def _no_config_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The developer's CONSTITUTION_JUDGE / _DB / _FORMAT / _INPUT_FORMAT do not reach tests
+    (CONSTITUTION_MODEL stays: live tests read it)."""
+    for name in ("JUDGE", "DB", "FORMAT", "INPUT_FORMAT"):
+        monkeypatch.delenv(f"CONSTITUTION_{name}", raising=False)
