@@ -12,6 +12,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
+import typer
+
 from checker.config import Config, ConfigError, Origin, load_config
 from checker.errors import JudgeConfigError
 from checker.judges.registry import (
@@ -38,6 +40,18 @@ def store_path(db: Path | None) -> Path:
     """The results store: ``--db``, else ``CONSTITUTION_DB``, else the config's, else
     ``.constitution/results.db`` here."""
     return settings(db=db).db.value
+
+
+def read_store_path(db: Path | None) -> Path | None:
+    """The store a reading command (``runs``, ``report``) uses, said on stderr; None
+    when it does not exist (it is not created: reading creates nothing)."""
+    setting = settings(db=db).db
+    where = "" if setting.origin is Origin.DEFAULT else f" (from {setting.source})"
+    if not setting.value.exists():
+        typer.echo(f"store: {setting.value}{where} does not exist: no runs yet", err=True)
+        return None
+    typer.echo(f"store: {setting.value}{where}", err=True)
+    return setting.value
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ from checker.transcripts import (
 )
 from cli._app import app
 from cli._check_summary import exit_for_gates, print_judge_notes, print_summary
-from cli._config import DB_HELP, configured_choice, store_path
+from cli._config import DB_HELP, configured_choice, read_store_path, store_path
 from cli._help import CHECK
 from cli._judges import (
     DEFAULT_JUDGE,
@@ -226,13 +226,16 @@ def runs(
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many runs.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per run.")] = False,
 ) -> None:
-    """List the runs in the results database, newest first.
+    """List the runs in the results store, newest first; stderr names the store read.
 
     \b
     Example:
       constitution runs --limit 5
     """
-    with open_store(store_path(db)) as store:
+    path = read_store_path(db)
+    if path is None:
+        return
+    with open_store(path) as store:
         records = store.list_runs(limit)
     if as_json:
         emit("".join(json.dumps(dataclasses.asdict(r)) + "\n" for r in records), None)
@@ -276,7 +279,10 @@ def report(
       constitution report latest --format markdown
     """
     output_format = configured_choice(FormatChoice, output_format, "format") or FormatChoice.TABLE
-    with open_store(store_path(db)) as store:
+    path = store_path(db)
+    if not path.exists():
+        raise CheckerError(f"no results store at {path}: no run to report")
+    with open_store(path) as store:
         result = load_run(store, run)
         html = output_format is FormatChoice.HTML
         shown = stored_transcripts(store, result) if html else {}

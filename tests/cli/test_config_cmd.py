@@ -105,3 +105,23 @@ def test_an_unknown_config_judge_names_file_and_line(work: Path, run_cli: RunCli
     result = run_cli("check", "../rules.yaml", "../chats.jsonl")
     assert result.code == 2
     assert f"{(work / 'constitution.toml').resolve()}:1: unknown judge 'oracle'" in result.err
+
+
+def test_runs_in_an_empty_folder_creates_nothing(work: Path, run_cli: RunCli) -> None:
+    result = run_cli("runs")
+    assert result.code == 0
+    assert result.err == "store: .constitution/results.db does not exist: no runs yet\n"
+    assert not (work / "sub" / ".constitution").exists()
+    report = run_cli("report", "latest")
+    assert report.code == 2
+    assert report.err == "error: no results store at .constitution/results.db: no run to report\n"
+    assert not (work / "sub" / ".constitution").exists()
+
+
+def test_runs_names_the_store_it_read(work: Path, judges: _Judges, run_cli: RunCli) -> None:
+    (work / "constitution.toml").write_text('db = "r.db"\n')
+    assert run_cli("check", "../rules.yaml", "../chats.jsonl").code == 0
+    result = run_cli("runs")
+    store = (work / "r.db").resolve()
+    assert result.err == f"store: {store} (from {(work / 'constitution.toml').resolve()}:1)\n"
+    assert "cfg-rules 1.0.0" in result.out
