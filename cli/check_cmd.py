@@ -12,8 +12,6 @@ set up); 130 when interrupted (every finished judgment is kept: re-run, or
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import json
 from collections.abc import Iterable
 from enum import StrEnum
 from itertools import chain, islice
@@ -31,7 +29,6 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 from rich.text import Text
 
 from checker.errors import CheckerError
@@ -45,9 +42,9 @@ from checker.runner import (
     CheckPlan,
     CheckProgress,
     arun_check,
-    load_run,
     plan_check,
 )
+from checker.sampling import first_transcripts, sample_transcripts
 from checker.store import Store, open_store
 from checker.transcript import Transcript
 from checker.transcripts import (
@@ -58,7 +55,7 @@ from checker.transcripts import (
 )
 from cli._app import app
 from cli._check_summary import exit_for_gates, print_judge_notes, print_summary
-from cli._config import DB_HELP, configured_choice, read_store_path, store_path
+from cli._config import DB_HELP, configured_choice, store_path
 from cli._help import CHECK
 from cli._judges import (
     DEFAULT_JUDGE,
@@ -172,6 +169,14 @@ def check(
     input_format: InputFormat = None,
     mapping: Mapping = None,
     skip_invalid: SkipInvalid = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Check only the first N transcripts.")
+    ] = None,
+    sample: Annotated[
+        int | None,
+        typer.Option("--sample", min=1, help="Check N transcripts drawn at random (--seed)."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of --sample.")] = 0,
 ) -> None:
     """Grade transcripts against a constitution's principles (cached, resumable).
 
@@ -190,7 +195,7 @@ def check(
         judge, model, timeout, dry_run=dry_run, screen_model=screen, base_url=base_url
     )
     stream = _open_transcripts(transcripts, input_format, mapping, skip_invalid)
-    items = _read_transcripts(stream, transcripts)
+    items = _select(err, _read_transcripts(stream, transcripts), limit, sample, seed)
     with open_store(store_path(db)) as store:
         if dry_run:
             plan = asyncio.run(_plan(grader, rules, items, store, principle, samples, mode.value))
@@ -218,79 +223,6 @@ def check(
         print_summary(err, result)
     print_judge_notes(err, result)
     exit_for_gates(err, result, fail_on, allow_errors)
-
-
-@app.command(rich_help_panel=CHECK)
-def runs(
-    db: DbOption = None,
-    limit: Annotated[int, typer.Option(min=1, help="Show at most this many runs.")] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per run.")] = False,
-) -> None:
-    """List the runs in the results store, newest first; stderr names the store read.
-
-    \b
-    Example:
-      constitution runs --limit 5
-    """
-    path = read_store_path(db)
-    if path is None:
-        return
-    with open_store(path) as store:
-        records = store.list_runs(limit)
-    if as_json:
-        emit("".join(json.dumps(dataclasses.asdict(r)) + "\n" for r in records), None)
-        return
-    table = Table(box=None, pad_edge=False)
-    for column in ("run", "started", "status", "constitution", "judge", "judgments"):
-        table.add_column(column, justify="right" if column in ("run", "judgments") else "left")
-    for column in ("violations", "abstained", "errors", "calls", "cost"):
-        table.add_column(column, justify="right")
-    for r in records:
-        t = r.totals
-        table.add_row(
-            str(r.id),
-            r.started,
-            r.status,
-            f"{r.constitution_id} {r.constitution_version}",
-            f"{r.judge}/{r.model}",
-            str(t.get("judgments", "-")),
-            str(t.get("violations", "-")),
-            str(t.get("abstained", "-")),
-            str(t.get("errors", "-")),
-            str(t.get("calls", "-")),
-            f"${t['cost_usd']:.4f}" if "cost_usd" in t else "-",
-        )
-    Console(highlight=False, width=200).print(table)
-
-
-@app.command(rich_help_panel=CHECK)
-def report(
-    run: Annotated[str, typer.Argument(help="The run id (see `constitution runs`) or 'latest'.")],
-    db: DbOption = None,
-    output_format: FormatOption = None,
-    out: OutOption = None,
-    fail_on: FailOnOption = None,
-    allow_errors: AllowErrorsOption = 0,
-) -> None:
-    """Render a stored run again, in any format. Exit code 1 when a --fail-on gate fails.
-
-    \b
-    Example:
-      constitution report latest --format markdown
-    """
-    output_format = configured_choice(FormatChoice, output_format, "format") or FormatChoice.TABLE
-    path = store_path(db)
-    if not path.exists():
-        raise CheckerError(f"no results store at {path}: no run to report")
-    with open_store(path) as store:
-        result = load_run(store, run)
-        html = output_format is FormatChoice.HTML
-        shown = stored_transcripts(store, result) if html else {}
-    if html:
-        emit(render_check_html(result, shown), out)
-    else:
-        emit(render(result, output_format.value), out)
-    exit_for_gates(Console(stderr=True, highlight=False), result, fail_on, allow_errors)
 
 
 # -- helpers -------------------------------------------------------------------------
@@ -323,6 +255,21 @@ def _read_transcripts(stream: TranscriptStream, paths: list[str]) -> Iterable[Tr
         skipped = f" ({len(stream.skipped)} invalid records skipped)" if stream.skipped else ""
         raise CheckerError(f"no transcripts found in {', '.join(paths)}{skipped}")
     return head if len(head) < PREFETCH else chain(head, stream)
+
+
+def _select(
+    err: Console, items: Iterable[Transcript], limit: int | None, sample: int | None, seed: int
+) -> Iterable[Transcript]:
+    """``--limit`` (the first N) or ``--sample`` (N at random), said on stderr."""
+    if limit is not None and sample is not None:
+        raise typer.BadParameter("give --limit or --sample, not both", param_hint="--sample")
+    if limit is not None:
+        return first_transcripts(items, limit)
+    if sample is not None:
+        drawn = sample_transcripts(items, sample, seed)
+        err.print(f"sample: {len(drawn.items)} of {drawn.total:,} transcripts (--seed {seed})")
+        return drawn.items
+    return items
 
 
 async def _plan(

@@ -140,7 +140,7 @@ def stats(
 
     \b
     Example:
-      constitution transcripts stats fixtures/transcripts/
+      constitution transcripts stats fixtures/demo/
     """
     stream = _open(paths, input_format, map, skip_invalid)
     counts = transcript_stats(stream)

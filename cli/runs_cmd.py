@@ -1,0 +1,107 @@
+"""``constitution runs`` and ``report``: list the stored runs, render one again.
+
+``report`` exits 1 when a ``--fail-on`` gate fails (see :mod:`cli.check_cmd`), 2 when
+the run or the store does not exist.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from checker.errors import CheckerError
+from checker.output import render
+from checker.output.html import render_check_html, stored_transcripts
+from checker.runner import load_run
+from checker.store import open_store
+from cli._app import app
+from cli._check_summary import exit_for_gates
+from cli._config import configured_choice, read_store_path, store_path
+from cli._help import CHECK
+from cli._output import emit
+from cli.check_cmd import (
+    AllowErrorsOption,
+    DbOption,
+    FailOnOption,
+    FormatChoice,
+    FormatOption,
+    OutOption,
+)
+
+
+@app.command(rich_help_panel=CHECK)
+def runs(
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many runs.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per run.")] = False,
+) -> None:
+    """List the runs in the results store, newest first; stderr names the store read.
+
+    \b
+    Example:
+      constitution runs --limit 5
+    """
+    path = read_store_path(db)
+    if path is None:
+        return
+    with open_store(path) as store:
+        records = store.list_runs(limit)
+    if as_json:
+        emit("".join(json.dumps(dataclasses.asdict(r)) + "\n" for r in records), None)
+        return
+    table = Table(box=None, pad_edge=False)
+    for column in ("run", "started", "status", "constitution", "judge", "judgments"):
+        table.add_column(column, justify="right" if column in ("run", "judgments") else "left")
+    for column in ("violations", "abstained", "errors", "calls", "cost"):
+        table.add_column(column, justify="right")
+    for r in records:
+        t = r.totals
+        table.add_row(
+            str(r.id),
+            r.started,
+            r.status,
+            f"{r.constitution_id} {r.constitution_version}",
+            f"{r.judge}/{r.model}",
+            str(t.get("judgments", "-")),
+            str(t.get("violations", "-")),
+            str(t.get("abstained", "-")),
+            str(t.get("errors", "-")),
+            str(t.get("calls", "-")),
+            f"${t['cost_usd']:.4f}" if "cost_usd" in t else "-",
+        )
+    Console(highlight=False, width=200).print(table)
+
+
+@app.command(rich_help_panel=CHECK)
+def report(
+    run: Annotated[str, typer.Argument(help="The run id (see `constitution runs`) or 'latest'.")],
+    db: DbOption = None,
+    output_format: FormatOption = None,
+    out: OutOption = None,
+    fail_on: FailOnOption = None,
+    allow_errors: AllowErrorsOption = 0,
+) -> None:
+    """Render a stored run again, in any format. Exit code 1 when a --fail-on gate fails.
+
+    \b
+    Example:
+      constitution report latest --format markdown
+    """
+    output_format = configured_choice(FormatChoice, output_format, "format") or FormatChoice.TABLE
+    path = store_path(db)
+    if not path.exists():
+        raise CheckerError(f"no results store at {path}: no run to report")
+    with open_store(path) as store:
+        result = load_run(store, run)
+        html = output_format is FormatChoice.HTML
+        shown = stored_transcripts(store, result) if html else {}
+    if html:
+        emit(render_check_html(result, shown), out)
+    else:
+        emit(render(result, output_format.value), out)
+    exit_for_gates(Console(stderr=True, highlight=False), result, fail_on, allow_errors)
