@@ -10,16 +10,17 @@ from typing import Annotated
 import typer
 
 from checker.errors import CheckerError
-from checker.store import DEFAULT_DB_PATH
 from checker.view import DEFAULT_HOST, DEFAULT_PORT, make_server
 from cli._app import app
+from cli._config import DB_HELP, store_path
+from cli._help import REVIEW
 
 
-@app.command()
+@app.command(rich_help_panel=REVIEW)
 def view(
     db: Annotated[
         Path | None,
-        typer.Option("--db", help="Results database (default: .constitution/results.db here)."),
+        typer.Option("--db", help=DB_HELP),
     ] = None,
     port: Annotated[
         int, typer.Option(help="Port to listen on; 0 picks a free one (the URL is printed).")
@@ -32,9 +33,14 @@ def view(
         bool, typer.Option("--open/--no-open", help="Open the page in a browser.")
     ] = True,
 ) -> None:
-    """Serve the runs, reports, diffs and transcripts of the store read-only; Ctrl-C stops."""
+    """Serve the runs, reports, diffs and transcripts of the store read-only; Ctrl-C stops.
+
+    \b
+    Example:
+      constitution view --port 0
+    """
     try:
-        server = make_server(db if db is not None else Path.cwd() / DEFAULT_DB_PATH, host, port)
+        server = make_server(store_path(db), host, port)
     except OSError as exc:
         raise CheckerError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     print(f"constitution view: {server.url} (read-only; Ctrl-C stops)", flush=True)
