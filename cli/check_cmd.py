@@ -67,7 +67,7 @@ from cli._judges import (
     build_judge,
 )
 from cli._output import emit
-from cli.transcripts_cmd import InputFormat, Mapping, SkipInvalid
+from cli.transcripts_cmd import DEFAULT_ENCODING, Encoding, InputFormat, Mapping, SkipInvalid
 from constitution.load import load_constitution
 from constitution.model import Constitution
 
@@ -169,6 +169,7 @@ def check(
     input_format: InputFormat = None,
     mapping: Mapping = None,
     skip_invalid: SkipInvalid = False,
+    encoding: Encoding = DEFAULT_ENCODING,
     limit: Annotated[
         int | None, typer.Option("--limit", min=1, help="Check only the first N transcripts.")
     ] = None,
@@ -194,7 +195,7 @@ def check(
     grader = build_judge(
         judge, model, timeout, dry_run=dry_run, screen_model=screen, base_url=base_url
     )
-    stream = _open_transcripts(transcripts, input_format, mapping, skip_invalid)
+    stream = _open_transcripts(transcripts, input_format, mapping, skip_invalid, encoding)
     items = _select(err, _read_transcripts(stream, transcripts), limit, sample, seed)
     with open_store(store_path(db)) as store:
         if dry_run:
@@ -233,6 +234,7 @@ def _open_transcripts(
     input_format: TranscriptFormat | None,
     mapping: str | None,
     skip_invalid: bool,
+    encoding: str,
 ) -> TranscriptStream:
     try:
         columns = parse_mapping(mapping) if mapping else None
@@ -244,6 +246,7 @@ def _open_transcripts(
         mapping=columns,
         skip_invalid=skip_invalid,
         warn=lambda line: typer.echo(line, err=True),
+        encoding=encoding,
     )
 
 

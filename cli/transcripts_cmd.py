@@ -61,6 +61,14 @@ Mapping = Annotated[
     str | None,
     typer.Option("--map", help="Table columns: prompt=COL,response=COL,id=COL,system=COL."),
 ]
+Encoding = Annotated[
+    str,
+    typer.Option(
+        "--encoding",
+        help="Encoding of CSV, TSV and text files, e.g. cp1252 (JSON is always UTF-8).",
+    ),
+]
+DEFAULT_ENCODING = "utf-8-sig"
 SkipInvalid = Annotated[
     bool,
     typer.Option("--skip-invalid", help="Report invalid records on stderr and go on reading."),
@@ -75,14 +83,20 @@ _ROLE_STYLES = {
 
 
 def _open(
-    paths: list[str], input_format: TranscriptFormat | None, mapping: str | None, skip_invalid: bool
+    paths: list[str],
+    input_format: TranscriptFormat | None,
+    mapping: str | None,
+    skip_invalid: bool,
+    encoding: str,
 ) -> TranscriptStream:
     input_format = configured_choice(TranscriptFormat, input_format, "input_format")
     try:
         columns = parse_mapping(mapping) if mapping else None
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--map") from None
-    return load_transcripts(paths, format=input_format, mapping=columns, skip_invalid=skip_invalid)
+    return load_transcripts(
+        paths, format=input_format, mapping=columns, skip_invalid=skip_invalid, encoding=encoding
+    )
 
 
 def _report_skipped(stream: TranscriptStream) -> None:
@@ -102,6 +116,7 @@ def show(
     input_format: InputFormat = None,
     map: Mapping = None,
     skip_invalid: SkipInvalid = False,
+    encoding: Encoding = DEFAULT_ENCODING,
     limit: Annotated[int | None, typer.Option(help="Show at most this many transcripts.")] = None,
     max_chars: Annotated[
         int,
@@ -114,7 +129,7 @@ def show(
     Example:
       constitution transcripts show fixtures/demo/chats.jsonl --limit 2
     """
-    stream = _open(paths, input_format, map, skip_invalid)
+    stream = _open(paths, input_format, map, skip_invalid, encoding)
     transcripts = islice(stream, limit)
     if format is OutputFormat.JSON:
         for transcript in transcripts:
@@ -135,6 +150,7 @@ def stats(
     input_format: InputFormat = None,
     map: Mapping = None,
     skip_invalid: SkipInvalid = False,
+    encoding: Encoding = DEFAULT_ENCODING,
 ) -> None:
     """Count transcripts by format, role, tool use and length.
 
@@ -142,7 +158,7 @@ def stats(
     Example:
       constitution transcripts stats fixtures/demo/
     """
-    stream = _open(paths, input_format, map, skip_invalid)
+    stream = _open(paths, input_format, map, skip_invalid, encoding)
     counts = transcript_stats(stream)
     summary = _stats_dict(counts, len(stream.skipped))
     if format is OutputFormat.JSON:

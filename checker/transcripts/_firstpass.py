@@ -20,6 +20,7 @@ from pathlib import Path
 
 from checker.errors import TranscriptError
 from checker.transcript import ReasoningPart, TextPart, ToolResultPart, Transcript
+from checker.transcripts._decode import DEFAULT_ENCODING, check_encoding
 from checker.transcripts._load import STDIN, Item, PathLike, TranscriptStream, items_by_file
 from checker.transcripts.detect import TranscriptFormat
 from checker.transcripts.tabular import parse_mapping
@@ -52,6 +53,7 @@ def load_checked_transcripts(
     mapping: Mapping[str, str] | str | None = None,
     skip_invalid: bool = False,
     warn: Warn | None = None,
+    encoding: str = DEFAULT_ENCODING,
 ) -> TranscriptStream:
     """Transcripts as :func:`~checker.transcripts.load_transcripts` reads them, checked first.
 
@@ -65,16 +67,21 @@ def load_checked_transcripts(
     chosen = TranscriptFormat(format) if format is not None else None
     columns = parse_mapping(mapping) if isinstance(mapping, str) else mapping
     names = [paths] if isinstance(paths, str | Path) else list(paths)
+    encoding = check_encoding(encoding)
     spool = _spool_stdin() if any(str(n) == STDIN for n in names) else None
     try:
-        found = first_pass(items_by_file(names, chosen, columns, stdin=spool), warn)
+        found = first_pass(
+            items_by_file(names, chosen, columns, stdin=spool, encoding=encoding), warn
+        )
     except BaseException:
         _remove(spool)
         raise
     if found.invalid and not skip_invalid:
         _remove(spool)
         raise found.invalid[0]
-    items = _second_pass(items_by_file(names, chosen, columns, stdin=spool), found, spool)
+    items = _second_pass(
+        items_by_file(names, chosen, columns, stdin=spool, encoding=encoding), found, spool
+    )
     stream = TranscriptStream(items, skip_invalid=skip_invalid)
     stream.skipped.extend(found.invalid)  # known before the first transcript is returned
     return stream

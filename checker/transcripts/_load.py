@@ -14,6 +14,12 @@ from pydantic import ValidationError
 from checker.errors import TranscriptError
 from checker.transcript import Transcript
 from checker.transcripts._common import RecordError, check_nesting, not_a_transcript, unreadable
+from checker.transcripts._decode import (
+    DEFAULT_ENCODING,
+    DecodeError,
+    check_encoding,
+    decoded_lines,
+)
 from checker.transcripts._jsonio import (
     JsonLineError,
     JsonRecord,
@@ -79,17 +85,20 @@ def load_transcripts(
     format: TranscriptFormat | str | None = None,
     mapping: Mapping[str, str] | str | None = None,
     skip_invalid: bool = False,
+    encoding: str = DEFAULT_ENCODING,
 ) -> TranscriptStream:
     """Transcripts from files, directories (searched recursively), globs or ``-`` (stdin).
 
     ``format`` forces one :class:`TranscriptFormat` instead of detecting it; ``mapping``
-    (``{"prompt": COL, ...}`` or ``"prompt=COL,response=COL"``) maps table columns.
+    (``{"prompt": COL, ...}`` or ``"prompt=COL,response=COL"``) maps table columns;
+    ``encoding`` is that of CSV, TSV and plain-text files (JSON is UTF-8).
     Nothing is read until the stream is iterated; JSON lines and CSV are streamed.
     """
     chosen = TranscriptFormat(format) if format is not None else None
     columns = parse_mapping(mapping) if isinstance(mapping, str) else mapping
     names = [paths] if isinstance(paths, str | Path) else list(paths)
-    return TranscriptStream(items_from_paths(names, chosen, columns), skip_invalid=skip_invalid)
+    items = items_from_paths(names, chosen, columns, encoding=check_encoding(encoding))
+    return TranscriptStream(items, skip_invalid=skip_invalid)
 
 
 def read_transcripts(
@@ -99,11 +108,12 @@ def read_transcripts(
     format: TranscriptFormat | str | None = None,
     mapping: Mapping[str, str] | str | None = None,
     skip_invalid: bool = False,
+    encoding: str = DEFAULT_ENCODING,
 ) -> TranscriptStream:
     """Transcripts from one open binary stream; ``name`` is used in messages and metadata."""
     chosen = TranscriptFormat(format) if format is not None else None
     columns = parse_mapping(mapping) if isinstance(mapping, str) else mapping
-    items = _from_stream(_peekable(stream), name, chosen, columns)
+    items = _from_stream(_peekable(stream), name, chosen, columns, check_encoding(encoding))
     return TranscriptStream(items, skip_invalid=skip_invalid)
 
 
@@ -145,9 +155,10 @@ def items_from_paths(
     mapping: Mapping[str, str] | None,
     *,
     stdin: Path | None = None,
+    encoding: str = DEFAULT_ENCODING,
 ) -> Iterator[Item]:
     """Transcripts and errors of every file, in order; ``-`` reads ``stdin`` if given."""
-    for _, items in items_by_file(paths, format, mapping, stdin=stdin):
+    for _, items in items_by_file(paths, format, mapping, stdin=stdin, encoding=encoding):
         yield from items
 
 
@@ -157,21 +168,27 @@ def items_by_file(
     mapping: Mapping[str, str] | None,
     *,
     stdin: Path | None = None,
+    encoding: str = DEFAULT_ENCODING,
 ) -> Iterator[tuple[str, Iterator[Item]]]:
     """Each file's name and its items (read one file after the other, lazily)."""
     for source in expand_paths(paths):
         if isinstance(source, TranscriptError):
             yield source.file, iter((source,))
         elif source == STDIN and stdin is None:
-            yield STDIN_NAME, _from_stream(_peekable(sys.stdin.buffer), STDIN_NAME, format, mapping)
+            stream = _peekable(sys.stdin.buffer)
+            yield STDIN_NAME, _from_stream(stream, STDIN_NAME, format, mapping, encoding)
         else:
             file = stdin if stdin is not None and source == STDIN else source
             name = STDIN_NAME if source == STDIN else str(source)
-            yield name, _from_file(file, name, format, mapping)
+            yield name, _from_file(file, name, format, mapping, encoding)
 
 
 def _from_file(
-    file: PathLike, name: str, format: TranscriptFormat | None, mapping: Mapping[str, str] | None
+    file: PathLike,
+    name: str,
+    format: TranscriptFormat | None,
+    mapping: Mapping[str, str] | None,
+    encoding: str,
 ) -> Iterator[Item]:
     try:
         stream = io.BufferedReader(io.FileIO(file), buffer_size=HEAD_BYTES)
@@ -179,7 +196,7 @@ def _from_file(
         yield TranscriptError(name, None, f"cannot read: {exc.strerror or exc}")
         return
     with stream:
-        yield from _from_stream(stream, name, format, mapping)
+        yield from _from_stream(stream, name, format, mapping, encoding)
 
 
 def _peekable(stream: IO[bytes]) -> io.BufferedReader[Any]:
@@ -193,6 +210,7 @@ def _from_stream(
     name: str,
     format: TranscriptFormat | None,
     mapping: Mapping[str, str] | None,
+    encoding: str = DEFAULT_ENCODING,
 ) -> Iterator[Item]:
     try:
         head = stream.peek(HEAD_BYTES)[:HEAD_BYTES]
@@ -209,12 +227,10 @@ def _from_stream(
         seekable = stream if stream.seekable() else io.BytesIO(stream.read())
         yield from inspect_eval_transcripts(seekable, name)
     elif container in (Container.CSV, Container.TSV):
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
         delimiter = "\t" if container is Container.TSV else ","
-        yield from csv_transcripts(text, name, mapping, delimiter)
-        text.detach()
+        yield from csv_transcripts(decoded_lines(stream, encoding), name, mapping, delimiter)
     elif container is Container.TEXT:
-        yield _text_item(stream, name)
+        yield _text_item(stream, name, encoding)
     elif container is Container.JSONL:
         for entry in iter_json_lines(stream):
             yield _json_item(entry, name, format, mapping)
@@ -234,17 +250,14 @@ def _wrong_format(container: Container, format: TranscriptFormat | None) -> str 
     return f"expected {format} input, found a {container} file"
 
 
-def _text_item(stream: io.BufferedReader[Any], name: str) -> Item:
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig")
+def _text_item(stream: io.BufferedReader[Any], name: str, encoding: str) -> Item:
     try:
-        lines = (line.rstrip("\r\n") for line in text)
+        lines = (line.rstrip("\r\n") for line in decoded_lines(stream, encoding))
         return text_transcript(lines, {"source": name})
     except LineError as exc:
         return not_a_transcript(name, exc.line, exc.error)
-    except UnicodeDecodeError:
-        return not_a_transcript(name, None, "expected UTF-8 text")
-    finally:
-        text.detach()
+    except DecodeError as exc:
+        return TranscriptError(name, exc.line, str(exc))
 
 
 def _json_document(

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 from checker.errors import TranscriptError
 from checker.transcript import Message, Role, TextPart, Transcript
 from checker.transcripts._common import RecordError, build_transcript, not_a_transcript
+from checker.transcripts._decode import DecodeError
 
 _ROLES = ("prompt", "response", "id", "system")
 _DEFAULTS = {
@@ -116,9 +117,10 @@ def _message(role: Role, text: str) -> Message:
 
 
 def csv_transcripts(
-    lines: IO[str], name: str, given: Mapping[str, str] | None, delimiter: str = ","
+    lines: Iterable[str], name: str, given: Mapping[str, str] | None, delimiter: str = ","
 ) -> Iterator[Transcript | TranscriptError]:
-    """Rows of a CSV (or TSV) file, streamed; each error names the row's first line."""
+    """Rows of a CSV (or TSV) file, streamed; each error names the row's first line (a
+    byte that does not decode, its own line)."""
     reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader, None)
@@ -128,7 +130,10 @@ def csv_transcripts(
     except RecordError as exc:
         yield not_a_transcript(name, 1, exc)
         return
-    except (csv.Error, UnicodeDecodeError) as exc:
+    except DecodeError as exc:
+        yield TranscriptError(name, exc.line, str(exc))
+        return
+    except csv.Error as exc:
         yield not_a_transcript(name, 1, f"expected CSV text: {exc}")
         return
     index = 0
@@ -138,7 +143,10 @@ def csv_transcripts(
             cells = next(reader)
         except StopIteration:
             return
-        except (csv.Error, UnicodeDecodeError) as exc:
+        except DecodeError as exc:
+            yield TranscriptError(name, exc.line, str(exc))
+            return
+        except csv.Error as exc:
             yield not_a_transcript(name, start, f"expected CSV text: {exc}")
             return
         if not any(cells):
