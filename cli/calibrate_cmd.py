@@ -53,6 +53,7 @@ from checker.store import open_store
 from checker.transcripts import TranscriptFormat, load_transcripts, parse_mapping
 from cli._app import app
 from cli._config import DB_HELP, configured_choice, store_path
+from cli._files import require_files
 from cli._help import REVIEW
 from cli._judges import (
     DEFAULT_JUDGE,
@@ -75,9 +76,7 @@ class ReportFormat(StrEnum):
     MARKDOWN = "markdown"
 
 
-ConstitutionArg = Annotated[
-    Path, typer.Argument(exists=True, help="The constitution file (YAML or Markdown).")
-]
+ConstitutionArg = Annotated[Path, typer.Argument(help="The constitution file (YAML or Markdown).")]
 SamplesOption = Annotated[
     int, typer.Option(min=1, help="Judge each pair K times and compare the majority outcome.")
 ]
@@ -152,6 +151,7 @@ def calibrate(
     Example:
       constitution calibrate rules.yaml chats.jsonl --labels labels.csv
     """
+    require_files([constitution, *transcripts, labels])
     thresholds = parse_thresholds(fail_under or [])
     rules = load_constitution(constitution)
     human = load_labels(labels)
@@ -233,6 +233,7 @@ def selftest(
     Example:
       constitution selftest fixtures/general-assistant.yaml
     """
+    require_files([constitution])
     rules = load_constitution(constitution)
     grader = build_judge(judge, model, timeout, base_url=base_url)
     with open_store(store_path(db)) as store:

@@ -56,6 +56,7 @@ from checker.transcripts import (
 from cli._app import app
 from cli._check_summary import exit_for_gates, print_judge_notes, print_summary
 from cli._config import DB_HELP, configured_choice, store_path
+from cli._files import require_files
 from cli._help import CHECK
 from cli._judges import (
     DEFAULT_JUDGE,
@@ -128,9 +129,7 @@ AllowErrorsOption = Annotated[
 
 @app.command(rich_help_panel=CHECK)
 def check(
-    constitution: Annotated[
-        Path, typer.Argument(exists=True, help="The constitution file (YAML or Markdown).")
-    ],
+    constitution: Annotated[Path, typer.Argument(help="The constitution file (YAML or Markdown).")],
     transcripts: Annotated[
         list[str],
         typer.Argument(help="Transcript files, directories, globs, or - for stdin."),
@@ -187,6 +186,7 @@ def check(
     Example:
       constitution check fixtures/general-assistant.yaml fixtures/demo/chats.jsonl
     """
+    require_files([constitution, *transcripts])
     output_format = configured_choice(FormatChoice, output_format, "format") or FormatChoice.TABLE
     input_format = configured_choice(TranscriptFormat, input_format, "input_format")
     rules = load_constitution(constitution)

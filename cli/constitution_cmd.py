@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.tree import Tree
 
 from cli._app import app
+from cli._files import require_files
 from cli._help import AUTHOR
 from cli._output import emit
 from constitution.errors import ConstitutionLoadError, Diagnostic
@@ -45,6 +46,7 @@ def validate(paths: Paths) -> None:
     Example:
       constitution validate fixtures/support-bot.yaml
     """
+    require_files(paths)
     failed: list[Diagnostic] = []
     for path in paths:
         try:
@@ -108,6 +110,7 @@ def show(
     Example:
       constitution show fixtures/support-bot.yaml --format json
     """
+    require_files([path])
     doc = load_constitution(path)
     if fmt is ShowFormat.JSON:
         emit(json.dumps(constitution_json(doc), indent=2, ensure_ascii=False), out)
@@ -135,6 +138,7 @@ def lint(
       constitution lint fixtures/revisions/v2.yaml --against \\
           fixtures/revisions/v1.yaml
     """
+    require_files(paths)
     unknown = set(disable or ()) - RULE_CODES
     if unknown:
         _err(f"error: unknown lint rule(s): {', '.join(sorted(unknown))}")

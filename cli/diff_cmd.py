@@ -39,6 +39,7 @@ from checker.transcripts import load_checked_transcripts
 from cli._app import app
 from cli._config import DB_HELP, store_path
 from cli._diff_terminal import print_behaviour_diff, print_text_diff
+from cli._files import require_files
 from cli._help import REVIEW
 from cli._judges import (
     DEFAULT_JUDGE,
@@ -195,6 +196,7 @@ def diff(
     Example:
       constitution diff fixtures/revisions/v1.yaml fixtures/revisions/v2.yaml
     """
+    require_files(transcripts or [])
     if against and not transcripts:
         raise CheckerError("--against needs --transcripts: the two sets to compare")
     if against and new is not None:

@@ -26,6 +26,7 @@ from checker.store import open_store
 from checker.transcripts import load_transcripts
 from cli._app import app
 from cli._config import store_path
+from cli._files import require_files
 from cli._help import REVIEW
 from cli.check_cmd import DbOption
 from constitution.load import load_constitution
@@ -33,9 +34,7 @@ from constitution.load import load_constitution
 
 @app.command("distill", rich_help_panel=REVIEW)
 def distill_command(
-    constitution: Annotated[
-        Path, typer.Argument(exists=True, help="The constitution file (YAML or Markdown).")
-    ],
+    constitution: Annotated[Path, typer.Argument(help="The constitution file (YAML or Markdown).")],
     transcripts: Annotated[
         list[str] | None,
         typer.Argument(help="With --labels: the labelled transcripts (files, directories, globs)."),
@@ -84,6 +83,7 @@ def distill_command(
     Example:
       constitution distill fixtures/general-assistant.yaml --out model.json
     """
+    require_files([constitution, *(transcripts or []), labels])
     rules = load_constitution(constitution)
     if labels is not None:
         if not transcripts:

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from cli._app import app
+from cli._files import require_files
 from cli._help import AUTHOR
 from cli._output import emit
 from constitution.errors import ConstitutionError, ConstitutionLoadError, Diagnostic
@@ -48,6 +49,7 @@ def fmt(
     """
     if out is not None and len(paths) != 1:
         raise ConstitutionError("--out takes exactly one input file")
+    require_files(paths)
     failed: list[Diagnostic] = []
     would_change = 0
     for path in paths:
@@ -88,6 +90,7 @@ def import_(
     Example:
       constitution import fixtures/specs/assistant-spec.md --out assistant.yaml
     """
+    require_files([spec])
     result = import_spec_file(spec, doc_id=doc_id)
     for warning in result.warnings:
         _err(warning)

@@ -35,6 +35,7 @@ from checker.transcripts import (
 )
 from cli._app import app
 from cli._config import configured_choice
+from cli._files import require_files
 from cli._help import CHECK
 
 transcripts_app = typer.Typer(
@@ -129,6 +130,7 @@ def show(
     Example:
       constitution transcripts show fixtures/demo/chats.jsonl --limit 2
     """
+    require_files(paths)
     stream = _open(paths, input_format, map, skip_invalid, encoding)
     transcripts = islice(stream, limit)
     if format is OutputFormat.JSON:
@@ -158,6 +160,7 @@ def stats(
     Example:
       constitution transcripts stats fixtures/demo/
     """
+    require_files(paths)
     stream = _open(paths, input_format, map, skip_invalid, encoding)
     counts = transcript_stats(stream)
     summary = _stats_dict(counts, len(stream.skipped))

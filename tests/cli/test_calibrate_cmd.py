@@ -178,7 +178,7 @@ def test_calibrate_bad_labels(
 def test_calibrate_missing_labels_file(work: Path, judges: _Judges, run_cli: RunCli) -> None:
     result = run_cli("calibrate", "rules.yaml", "chats.jsonl", "--labels", "none.jsonl")
     assert result.code == 2
-    assert result.err.splitlines()[-1] == "error: none.jsonl: cannot read: no such file"
+    assert result.err.splitlines()[-1] == "error: none.jsonl: no such file or directory"
 
 
 def test_selftest_passes(work: Path, judges: _Judges, run_cli: RunCli) -> None:

@@ -157,7 +157,7 @@ def test_report_applies_the_same_gates(work: Path, judges: _Judges, run_cli: Run
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("missing.yaml", "chats.jsonl"), "does not exist"),
+        (("missing.yaml", "chats.jsonl"), "error: missing.yaml: no such file or directory"),
         (("rules.yaml", "nothing.jsonl"), "nothing.jsonl"),
         (("rules.yaml", "chats.jsonl", "--principle", "p.nine"), "no principle 'p.nine'"),
         (("rules.yaml", "chats.jsonl", "--samples", "0"), "samples"),

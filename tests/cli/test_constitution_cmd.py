@@ -100,7 +100,7 @@ def test_new_writes_a_valid_starter(run_cli: RunCli, tmp_path: Path) -> None:
 def test_missing_file(run_cli: RunCli, missing: str, tmp_path: Path) -> None:
     result = run_cli("show", str(tmp_path / missing))
     assert result.code == 2
-    assert result.err.strip() == f"{tmp_path / missing}: error: no such file: {tmp_path / missing}"
+    assert result.err.strip() == f"error: {tmp_path / missing}: no such file or directory"
 
 
 def test_allow_outside_option(tmp_path: Path, run_cli: RunCli) -> None:

@@ -84,7 +84,7 @@ def test_import_spec_to_markdown_stdout(run_cli: RunCli) -> None:
 def test_import_missing_file_exits_2(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli("import", str(tmp_path / "nope.md"))
     assert result.code == 2
-    assert result.err == f"error: {tmp_path / 'nope.md'}: cannot read: No such file or directory\n"
+    assert result.err == f"error: {tmp_path / 'nope.md'}: no such file or directory\n"
 
 
 def test_import_warnings_go_to_stderr(run_cli: RunCli, tmp_path: Path) -> None:
