@@ -45,7 +45,7 @@ from checker.runner import (
     plan_check,
 )
 from checker.sampling import first_transcripts, sample_transcripts
-from checker.store import Store, open_store
+from checker.store import RunStatus, Store, open_store
 from checker.transcript import Transcript
 from checker.transcripts import (
     TranscriptFormat,
@@ -195,6 +195,11 @@ def check(
     grader = build_judge(
         judge, model, timeout, dry_run=dry_run, screen_model=screen, base_url=base_url
     )
+    if mode is ModeChoice.GROUPED and not hasattr(grader, "grade_many"):
+        err.print(
+            f"mode: per-principle (the {grader.name} judge cannot grade a transcript's"
+            " principles in one call, so --mode grouped falls back to one call per pair)"
+        )
     stream = _open_transcripts(transcripts, input_format, mapping, skip_invalid, encoding)
     items = _select(err, _read_transcripts(stream, transcripts), limit, sample, seed)
     with open_store(store_path(db)) as store:
@@ -203,6 +208,8 @@ def check(
             emit(_describe_plan(plan, grader), out)
             _report_skipped(err, stream)
             return
+        if resume is not None:
+            _say_resume(err, store, resume)
         options = {
             "principles": principle,
             "samples": samples,
@@ -258,6 +265,15 @@ def _read_transcripts(stream: TranscriptStream, paths: list[str]) -> Iterable[Tr
         skipped = f" ({len(stream.skipped)} invalid records skipped)" if stream.skipped else ""
         raise CheckerError(f"no transcripts found in {', '.join(paths)}{skipped}")
     return head if len(head) < PREFETCH else chain(head, stream)
+
+
+def _say_resume(err: Console, store: Store, resume: str) -> None:
+    record = store.get_run(resume)
+    if record.status == RunStatus.COMPLETE:
+        err.print(
+            f"resume: run {record.id} is complete: only its errored or missing judgments"
+            " are graded again; the others are kept"
+        )
 
 
 def _select(

@@ -231,9 +231,38 @@ def _open_run(
             f" (prompt {theirs[3]}): cannot resume it with {mine[0]} and"
             f" {mine[1]}/{mine[2]} (prompt {mine[3]})"
         )
+    changed = _changed_options(record.options, options)
+    if changed:
+        raise CheckerError(
+            f"run {record.id} was checked with {changed[0]}; this check asks {changed[1]}:"
+            f" resume it with the same options, or start a new run without --resume"
+            " (finished judgments are reused from the cache either way)"
+        )
     store.reopen_run(record.id)
     previous = RunTotals.model_validate(record.totals) if record.totals else None
     return record.id, previous
+
+
+RESUME_OPTIONS = ("samples", "mode", "principles")
+"""Options a resumed run must keep: they decide which judgments the run is made of."""
+
+
+def _changed_options(before: dict[str, Any], now: dict[str, Any]) -> tuple[str, str] | None:
+    """The options of a run that differ from ``now``, as two phrases; None when none do."""
+    keys = [k for k in RESUME_OPTIONS if k in before and before[k] != now.get(k)]
+    if not keys:
+        return None
+
+    def say(options: dict[str, Any]) -> str:
+        return ", ".join(f"{k} {_shown(options.get(k))}" for k in keys)
+
+    return say(before), say(now)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return f"[{', '.join(map(str, value))}]" if len(value) <= 5 else f"({len(value)} ids)"
+    return str(value)
 
 
 def _add_usage(total: Usage, more: Usage, *, times: int = 1) -> Usage:

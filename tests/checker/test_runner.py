@@ -320,3 +320,18 @@ def test_a_bad_record_mid_stream_stops_the_run_and_keeps_what_finished(store: St
     judge = StubJudge()
     run_check(CONSTITUTION, _transcripts(3), judge, store)
     assert judge.calls == [("t1", "p.two", 0)]  # only the error again
+
+
+def test_resume_refuses_other_options(store: Store) -> None:
+    first = run_check(CONSTITUTION, _transcripts(), StubJudge(), store)
+    with pytest.raises(CheckerError) as caught:
+        run_check(CONSTITUTION, _transcripts(), StubJudge(), store, resume=first.run.id, samples=3)
+    assert str(caught.value) == (
+        f"run {first.run.id} was checked with samples 1; this check asks samples 3: resume it"
+        " with the same options, or start a new run without --resume (finished judgments are"
+        " reused from the cache either way)"
+    )
+    with pytest.raises(CheckerError, match=r"checked with principles \[p.one, p.two, p.three\];"):
+        run_check(
+            CONSTITUTION, _transcripts(), StubJudge(), store, resume="latest", principles=["p.one"]
+        )

@@ -348,3 +348,22 @@ def test_auto_picks_openai_when_only_a_base_url_is_set(
         "judge: openai (ANTHROPIC_API_KEY is not set, OPENAI_BASE_URL is)"
     )
     assert factory.made
+
+
+def test_resume_says_what_it_does_and_refuses_other_options(
+    work: Path, judges: _Judges, run_cli: RunCli
+) -> None:
+    run_cli("check", "rules.yaml", "chats.jsonl")
+    again = run_cli("check", "rules.yaml", "chats.jsonl", "--resume", "latest")
+    assert "resume: run 1 is complete: only its errored or missing judgments" in again.err
+    other = run_cli("check", "rules.yaml", "chats.jsonl", "--resume", "1", "--samples", "3")
+    assert other.code == 2
+    assert "error: run 1 was checked with samples 1; this check asks samples 3" in other.err
+
+
+def test_grouped_mode_fallback_is_said(work: Path, judges: _Judges, run_cli: RunCli) -> None:
+    result = run_cli("check", "rules.yaml", "chats.jsonl", "--mode", "grouped")
+    assert result.code == 0
+    assert "mode: per-principle (the stub judge cannot grade a transcript's principles" in (
+        result.err
+    )
