@@ -18,9 +18,21 @@ from checker.diff_output import (
     unbumped,
     verdict_word,
 )
+from cli._tables import print_rows
 from constitution.diff import Change, ChangeKind, ConstitutionDiff
 from constitution.worddiff import SpanOp, WordSpan, condense
 
+_COUNTS = (
+    "changed",
+    "paired",
+    "abstained",
+    "->violates",
+    "->complies",
+    "McNemar p",
+    "noise",
+    "beyond noise",
+)
+"""The right-aligned columns of the behaviour diff table."""
 _HEAD_STYLE = {
     ChangeKind.ADDED: ("+", "bold green"),
     ChangeKind.REMOVED: ("-", "bold red"),
@@ -124,30 +136,27 @@ def print_behaviour_diff(console: Console, diff: BehaviourDiff) -> None:
         f"judge {diff.judge}/{diff.model}; calls: {b.label} {b.calls}, {a.label} {a.calls} "
         f"({a.cache_hits} cache hits), noise {diff.noise_calls} (K={diff.noise_samples})"
     )
-    table = Table(box=None, pad_edge=False)
-    for column in ("principle", "status", "violation rate"):
-        table.add_column(column)
-    for column in ("changed", "paired", "abstained", "->violates"):
-        table.add_column(column, justify="right")
-    for column in ("->complies", "McNemar p", "noise", "beyond noise"):
-        table.add_column(column, justify="right")
+    columns = ("principle", "status", "violation rate", *_COUNTS)
+    rows = []
     for row in diff.principles:
         name = row.principle_id + (f" (was {row.old_id})" if row.old_id else "")
         beyond = verdict_word(row)
-        table.add_row(
-            name,
-            row.status.value,
-            rate_change(row, "->"),
-            str(row.outcome_changes),
-            str(row.paired),
-            str(row.abstained_pairs),
-            str(row.to_violates),
-            str(row.to_complies),
-            fmt_p(row.p_value),
-            fmt_rate(row.noise.rate) if row.noise is not None else "-",
-            Text(beyond, style="bold red" if beyond == "yes" else ""),
+        rows.append(
+            (
+                name,
+                row.status.value,
+                rate_change(row, "->"),
+                str(row.outcome_changes),
+                str(row.paired),
+                str(row.abstained_pairs),
+                str(row.to_violates),
+                str(row.to_complies),
+                fmt_p(row.p_value),
+                fmt_rate(row.noise.rate) if row.noise is not None else "-",
+                Text(beyond, style="bold red" if beyond == "yes" else ""),
+            )
         )
-    console.print(table)
+    print_rows(console, columns, rows, right=_COUNTS)
     for row in diff.principles:
         note = abstention_note(row)
         if note:

@@ -12,7 +12,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from checker.errors import CheckerError
 from checker.output import render
@@ -24,6 +23,7 @@ from cli._check_summary import exit_for_gates
 from cli._config import configured_choice, read_store_path, store_path
 from cli._help import CHECK
 from cli._output import emit
+from cli._tables import print_rows
 from cli.check_cmd import (
     AllowErrorsOption,
     DbOption,
@@ -32,6 +32,8 @@ from cli.check_cmd import (
     FormatOption,
     OutOption,
 )
+
+RUN_COUNTS = ("judgments", "violations", "abstained", "errors", "calls", "cost")
 
 
 @app.command(rich_help_panel=CHECK)
@@ -54,27 +56,22 @@ def runs(
     if as_json:
         emit("".join(json.dumps(dataclasses.asdict(r)) + "\n" for r in records), None)
         return
-    table = Table(box=None, pad_edge=False)
-    for column in ("run", "started", "status", "constitution", "judge", "judgments"):
-        table.add_column(column, justify="right" if column in ("run", "judgments") else "left")
-    for column in ("violations", "abstained", "errors", "calls", "cost"):
-        table.add_column(column, justify="right")
+    columns = ("run", "started", "status", "constitution", "judge", *RUN_COUNTS)
+    rows = []
     for r in records:
         t = r.totals
-        table.add_row(
-            str(r.id),
-            r.started,
-            r.status,
-            f"{r.constitution_id} {r.constitution_version}",
-            f"{r.judge}/{r.model}",
-            str(t.get("judgments", "-")),
-            str(t.get("violations", "-")),
-            str(t.get("abstained", "-")),
-            str(t.get("errors", "-")),
-            str(t.get("calls", "-")),
-            f"${t['cost_usd']:.4f}" if "cost_usd" in t else "-",
+        rows.append(
+            (
+                str(r.id),
+                r.started,
+                r.status,
+                f"{r.constitution_id} {r.constitution_version}",
+                f"{r.judge}/{r.model}",
+                *(str(t.get(key, "-")) for key in RUN_COUNTS[:-1]),
+                f"${t['cost_usd']:.4f}" if "cost_usd" in t else "-",
+            )
         )
-    Console(highlight=False, width=200).print(table)
+    print_rows(Console(highlight=False), columns, rows, right=("run", *RUN_COUNTS), title="run ")
 
 
 @app.command(rich_help_panel=CHECK)
