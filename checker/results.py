@@ -187,6 +187,14 @@ class RunResult(_Model):
     worst_transcripts: tuple[TranscriptSummary, ...]
     pairs: tuple[PairResult, ...]
     verdicts: tuple[Verdict, ...]
+    locations: dict[str, str] = {}
+    """Where each transcript was read, by id: ``file:line`` (a line-based source) or the
+    file. Content-hash ids say nothing to a reader; this does."""
+
+    def named(self, transcript_id: str) -> str:
+        """The transcript's id with its location: ``3f2a... (chats.csv:14)``."""
+        where = self.locations.get(transcript_id)
+        return f"{transcript_id} ({where})" if where else transcript_id
 
     def __repr__(self) -> str:
         # short on purpose: asyncio formats a finished task's result with repr()

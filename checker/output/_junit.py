@@ -51,6 +51,12 @@ def _case(suite: ET.Element, result: RunResult, pair: PairResult, samples: list[
         name=pair.transcript_id,
         time=f"{sum(v.latency_s for v in samples):.3f}",
     )
+    where = result.locations.get(pair.transcript_id)
+    if where:
+        file, _, line = where.rpartition(":")
+        case.set("file", file if line.isdigit() else where)
+        if line.isdigit():
+            case.set("line", line)
     if pair.outcome is Outcome.VIOLATES:
         violating = [v for v in samples if v.outcome is Outcome.VIOLATES]
         message = "violates" + (" (no verifiable evidence)" if pair.unsupported_violation else "")

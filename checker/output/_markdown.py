@@ -48,9 +48,8 @@ def render_markdown(result: RunResult) -> str:
         lines.append("|---|---:|---:|---|")
         for t in result.worst_transcripts:
             principles = ", ".join(f"`{p}`" for p in t.violated)
-            lines.append(
-                f"| {_cell(t.transcript_id)} | {t.violations} | {t.errors} | {principles} |"
-            )
+            named = _cell(result.named(t.transcript_id))
+            lines.append(f"| {named} | {t.violations} | {t.errors} | {principles} |")
     findings = [v for v in result.verdicts if v.outcome in (Outcome.VIOLATES, Outcome.ERROR)]
     if findings:
         lines += ["", "### Findings", "", "| Transcript | Principle | Outcome | Why | Evidence |"]
@@ -65,7 +64,7 @@ def render_markdown(result: RunResult) -> str:
                 for e in v.evidence
             )
             lines.append(
-                f"| {_cell(v.transcript_id)} | `{v.principle_id}` | {outcome} |"
+                f"| {_cell(result.named(v.transcript_id))} | `{v.principle_id}` | {outcome} |"
                 f" {_cell(why or '')} | {evidence} |"
             )
     lines += _abstentions(result)

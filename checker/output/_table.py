@@ -62,7 +62,7 @@ def render_table(result: RunResult) -> str:
             errors = f", {plural(t.errors, 'error')}" if t.errors else ""
             violated = f": {', '.join(t.violated)}" if t.violated else ""
             count = plural(t.violations, "violation")
-            lines.append(f"  {t.transcript_id}  {count}{errors}{violated}")
+            lines.append(f"  {result.named(t.transcript_id)}  {count}{errors}{violated}")
     lines += _findings(result)
     return "\n".join(lines) + "\n"
 
@@ -76,7 +76,9 @@ def _findings(result: RunResult) -> list[str]:
             score = f" score {v.score:.2f}" if v.score is not None else ""
             flag = "  [no verifiable evidence]" if v.unsupported_violation else ""
             sample = f" sample {v.sample_index}" if result.run.samples > 1 else ""
-            lines.append(f"  {v.transcript_id} x {v.principle_id}{sample}:{score}{flag}")
+            lines.append(
+                f"  {result.named(v.transcript_id)} x {v.principle_id}{sample}:{score}{flag}"
+            )
             if v.rationale:
                 lines.append(f"    {short(v.rationale)}")
             lines += [f"    {evidence_line(e)}" for e in v.evidence]
@@ -90,5 +92,7 @@ def _findings(result: RunResult) -> list[str]:
     if errors:
         lines += ["", "errors:"]
         for v in errors:
-            lines.append(f"  {v.transcript_id} x {v.principle_id}: {short(v.error or 'error')}")
+            lines.append(
+                f"  {result.named(v.transcript_id)} x {v.principle_id}: {short(v.error or 'error')}"
+            )
     return lines

@@ -193,7 +193,14 @@ def load_run(
         skipped=tuple(record.options.get("skipped", ())),
     )
     order = principle_order or record.options.get("principles", ())
-    return build_result(info, verdicts, totals, order)
+    result = build_result(info, verdicts, totals, order)
+    return result.model_copy(update={"locations": _locations(store, verdicts)})
+
+
+def _locations(store: Store, verdicts: Sequence[Verdict]) -> dict[str, str]:
+    hashes = {v.transcript_id: v.transcript_hash for v in verdicts if v.transcript_hash}
+    found = store.transcript_locations(hashes.values())
+    return {tid: found[digest] for tid, digest in hashes.items() if digest in found}
 
 
 def _check_options(samples: int, concurrency: int, mode: str) -> None:

@@ -314,6 +314,20 @@ class Store:
                 (digest, transcript.model_dump_json()),
             )
 
+    def transcript_locations(self, hashes: Iterable[str]) -> dict[str, str]:
+        """Where each stored transcript was read (``file:line``, or the file), by hash:
+        the place it was first seen; transcripts with no recorded source are left out."""
+        found: dict[str, str] = {}
+        sql = (
+            "SELECT json_extract(transcript, '$.metadata.source'),"
+            " json_extract(transcript, '$.metadata.line') FROM transcripts WHERE hash = ?"
+        )
+        for digest in dict.fromkeys(hashes):
+            row = self.db.execute(sql, (digest,)).fetchone()
+            if row is not None and isinstance(row[0], str):
+                found[digest] = f"{row[0]}:{row[1]}" if isinstance(row[1], int) else row[0]
+        return found
+
     def get_transcript(self, transcript_hash: str) -> Transcript | None:
         row = self.db.execute(
             "SELECT transcript FROM transcripts WHERE hash = ?", (transcript_hash,)
