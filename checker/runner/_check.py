@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Sequence, Sized
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -102,18 +102,21 @@ async def arun_check(
     run_id, previous = _open_run(store, constitution, judge, resume, options)
     executor = Executor(judge, constitution, store, run_id, grouped, progress)
     status = RunStatus.INTERRUPTED
+    seen: dict[str, str] = {}
     try:
         planner = Planner(selected, constitution, judge, store, samples, run_id=run_id)
         total = None
         if isinstance(transcripts, Sized):
             total = len(transcripts) * len(selected) * samples
         executor.state = CheckProgress(total=total)
-        await executor.run(planner, iter(transcripts), concurrency)
+        await executor.run(planner, _noting_locations(transcripts, seen), concurrency)
         status = RunStatus.COMPLETE
     finally:
         totals, linked = _finish(store, run_id, status, previous, executor, started)
     order = [p.id for p in selected]
-    return load_run(store, run_id, principle_order=order, totals=totals, linked=linked)
+    result = load_run(store, run_id, principle_order=order, totals=totals, linked=linked)
+    known = seen if previous is None else {**result.locations, **seen}  # resumed: both
+    return result.model_copy(update={"locations": known})
 
 
 async def plan_check(
@@ -195,6 +198,26 @@ def load_run(
     order = principle_order or record.options.get("principles", ())
     result = build_result(info, verdicts, totals, order)
     return result.model_copy(update={"locations": _locations(store, verdicts)})
+
+
+def _noting_locations(
+    transcripts: Iterable[Transcript], seen: dict[str, str]
+) -> Iterator[Transcript]:
+    """The transcripts, noting where each was read (exact for this run; a stored run's
+    report can only say where the store first saw each content)."""
+    for transcript in transcripts:
+        where = location_of(transcript.metadata)
+        if where:
+            seen[transcript.id] = where
+        yield transcript
+
+
+def location_of(metadata: Mapping[str, Any]) -> str | None:
+    """``file:line`` (or the file) from a transcript's ``source`` and ``line`` metadata."""
+    source, line = metadata.get("source"), metadata.get("line")
+    if not isinstance(source, str):
+        return None
+    return f"{source}:{line}" if isinstance(line, int) else source
 
 
 def _locations(store: Store, verdicts: Sequence[Verdict]) -> dict[str, str]:
