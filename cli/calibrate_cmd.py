@@ -149,7 +149,8 @@ def calibrate(
 
     \b
     Example:
-      constitution calibrate rules.yaml chats.jsonl --labels labels.csv
+      constitution calibrate fixtures/general-assistant.yaml \\
+          fixtures/demo/chats.jsonl --labels fixtures/demo/labels.csv
     """
     require_files([constitution, *transcripts, labels])
     thresholds = parse_thresholds(fail_under or [])

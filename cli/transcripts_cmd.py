@@ -158,7 +158,7 @@ def stats(
 
     \b
     Example:
-      constitution transcripts stats fixtures/demo/
+      constitution transcripts stats fixtures/transcripts/*.jsonl
     """
     require_files(paths)
     stream = _open(paths, input_format, map, skip_invalid, encoding)

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -81,7 +82,9 @@ def test_runnable_blocks_run_as_written(
             print(f"\n  skipped {note}", end="")
 
 
-def _environment(repo: Path, block: Block, fake_api: object) -> dict[str, str]:
+def environment(repo: Path, api: Any = None) -> dict[str, str]:
+    """The environment runnable blocks see: the copy's venv activated, no keys; with a
+    started fake Messages API server ``api``, a dummy key pointing at it."""
     env = {k: v for k, v in os.environ.items() if k not in KEPT_OUT}
     env = {k: v for k, v in env.items() if not k.startswith(("CONSTITUTION_", "OPENAI_"))}
     venv = repo / ".venv"
@@ -92,8 +95,7 @@ def _environment(repo: Path, block: Block, fake_api: object) -> dict[str, str]:
         TMPDIR=str(repo.parent),
         PYTHONDONTWRITEBYTECODE="1",
     )
-    if "fake-api" in block.words:
-        api = fake_api()  # type: ignore[operator]
+    if api is not None:
         env.update(ANTHROPIC_API_KEY="sk-ant-fake-docs", ANTHROPIC_BASE_URL=api.base_url)
     return env
 
@@ -103,7 +105,7 @@ def _run(block: Block, repo: Path, fake_api: object) -> None:
     done = subprocess.run(
         [*command, block.text],
         cwd=repo,
-        env=_environment(repo, block, fake_api),
+        env=environment(repo, fake_api() if "fake-api" in block.words else None),  # type: ignore[operator]
         capture_output=True,
         text=True,
         timeout=BLOCK_TIMEOUT_S,
