@@ -64,6 +64,7 @@ from cli._judges import (
     build_judge,
 )
 from cli._output import emit
+from cli.transcripts_cmd import DEFAULT_ENCODING, Encoding
 from constitution.load import load_constitution
 
 EXIT_FAILED = 1
@@ -120,6 +121,7 @@ def calibrate(
         TranscriptFormat | None,
         typer.Option("--input-format", help="Read every transcript file in this format."),
     ] = None,
+    encoding: Encoding = DEFAULT_ENCODING,
     samples: SamplesOption = 1,
     concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
     confirm_labels: Annotated[
@@ -161,7 +163,7 @@ def calibrate(
     except ValueError as exc:
         raise CheckerError(f"--map: {exc}") from None
     input_format = configured_choice(TranscriptFormat, input_format, "input_format")
-    stream = load_transcripts(transcripts, format=input_format, mapping=columns)
+    stream = load_transcripts(transcripts, format=input_format, mapping=columns, encoding=encoding)
     grader = build_judge(judge, model, timeout, base_url=base_url)
     bar = Progress(
         TextColumn("grading"),
