@@ -80,12 +80,16 @@ class Key:
     env: str
     flag: str
     help: str
+    unset: str = "-"
+    """What no value means, in words (``the judge's``)."""
 
 
 KEYS: tuple[Key, ...] = (
     Key("judge", "judge", "CONSTITUTION_JUDGE", "--judge", "the judge (`constitution judges`)"),
-    Key("model", "model", "CONSTITUTION_MODEL", "--model", "a model judge's model"),
-    Key("base_url", "base-url", "OPENAI_BASE_URL", "--base-url", "the openai judge's server"),
+    Key("model", "model", "CONSTITUTION_MODEL", "--model", "a model judge's model", "the judge's"),
+    Key(
+        "base_url", "base-url", "OPENAI_BASE_URL", "--base-url", "the openai judge's server", "none"
+    ),
     Key("db", "db", "CONSTITUTION_DB", "--db", "the results store (SQLite)"),
     Key("format", "format", "CONSTITUTION_FORMAT", "--format", "check/report output format"),
     Key(
@@ -94,6 +98,7 @@ KEYS: tuple[Key, ...] = (
         "CONSTITUTION_INPUT_FORMAT",
         "--input-format",
         "transcript format (default: detected per file)",
+        "detected",
     ),
 )
 """The one list of settings (file key, environment variable, flag)."""
@@ -104,11 +109,11 @@ class Config:
     """The effective settings, each with its source; ``file`` is the config file used."""
 
     judge: Setting[str] = Setting("auto", Origin.DEFAULT, "default")
-    model: Setting[str | None] = Setting(None, Origin.DEFAULT, "default (the judge's)")
-    base_url: Setting[str | None] = Setting(None, Origin.DEFAULT, "default (none)")
+    model: Setting[str | None] = Setting(None, Origin.DEFAULT, "default")
+    base_url: Setting[str | None] = Setting(None, Origin.DEFAULT, "default")
     db: Setting[Path] = Setting(DEFAULT_DB, Origin.DEFAULT, "default")
     format: Setting[str] = Setting("table", Origin.DEFAULT, "default")
-    input_format: Setting[str | None] = Setting(None, Origin.DEFAULT, "default (detect)")
+    input_format: Setting[str | None] = Setting(None, Origin.DEFAULT, "default")
     file: Path | None = None
     sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 

@@ -13,12 +13,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from checker.config import CONFIG_FILE, Config
 from cli._app import app
 from cli._config import settings
 from cli._help import CHECK
+from cli._tables import print_rows
 
 
 class ConfigFormat(StrEnum):
@@ -46,17 +46,16 @@ def config_command(
     if config.file is None:
         console.print(
             f"config file: none (no {CONFIG_FILE}, and no pyproject.toml with"
-            " [tool.constitution], here or above)"
+            " [tool.constitution], here or above)",
+            markup=False,
         )
     else:
-        console.print(f"config file: {config.file}", soft_wrap=True)
-    table = Table(box=None, pad_edge=False)
-    for column in ("setting", "value", "from", "environment"):
-        table.add_column(column, overflow="fold")
-    for key, setting in config.settings():
-        value = "-" if setting.value is None else str(setting.value)
-        table.add_row(key.name, value, setting.source, key.env)
-    console.print(table)
+        console.print(f"config file: {config.file}", markup=False, soft_wrap=True)
+    rows = [
+        (key.name, f"({key.unset})" if s.value is None else str(s.value), s.source, key.env)
+        for key, s in config.settings()
+    ]
+    print_rows(console, ("setting", "value", "from", "environment"), rows)
 
 
 def _as_json(config: Config) -> dict[str, object]:
