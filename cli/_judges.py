@@ -97,7 +97,7 @@ def build_judge(
     """
     configured = judge_settings(None if choice is None else str(choice), model)
     model = configured.model
-    options = {**configured.options, **options}
+    options = {**configured.options, **{k: v for k, v in options.items() if v is not None}}
     name, reason = resolve_judge_name(configured.choice, configured.env)
     if configured.choice != AUTO and configured.source != "--judge":
         reason = f"judge = {name} in {configured.source}"
