@@ -17,6 +17,7 @@ import typer
 from checker.config import Config, ConfigError, Origin, load_config
 from checker.errors import JudgeConfigError
 from checker.judges.registry import (
+    AUTO,
     BASE_URL_ENV,
     BASE_URL_OPTION,
     TIMEOUT_OPTION,
@@ -24,9 +25,6 @@ from checker.judges.registry import (
     judge_choices,
     resolve_judge_name,
 )
-
-BASE_URL_OPTION = "base_url"
-"""The factory option of a judge that talks to a server at a URL (the openai judge)."""
 
 DB_HELP = "Results store (default: the project config's, else .constitution/results.db here)."
 
@@ -65,6 +63,16 @@ class JudgeSettings:
     options: dict[str, Any]
     env: dict[str, str]
     """The environment ``auto`` looks at (with the config's base URL)."""
+    base_url_source: str | None = None
+    """Where the config file sets ``base-url`` (when it does, and nothing overrides it)."""
+
+    def why(self, name: str, reason: str) -> str:
+        """Why ``name`` is the judge, in words that name the config where it decided."""
+        if self.choice != AUTO and self.source != "--judge":
+            return f"judge = {name} in {self.source}"
+        if self.base_url_source is not None:
+            return reason.replace(f"{BASE_URL_ENV} is", f"base-url in {self.base_url_source} is")
+        return reason
 
 
 def judge_settings(choice: str | None, model: str | None) -> JudgeSettings:
@@ -90,7 +98,8 @@ def judge_settings(choice: str | None, model: str | None) -> JudgeSettings:
     options: dict[str, Any] = {}
     if config.base_url.origin is Origin.FILE and entry.takes(BASE_URL_OPTION):
         options[BASE_URL_OPTION] = config.base_url.value
-    return JudgeSettings(name, config.judge.source, chosen_model, options, env)
+    from_file = config.base_url.source if config.base_url.origin is Origin.FILE else None
+    return JudgeSettings(name, config.judge.source, chosen_model, options, env, from_file)
 
 
 E = TypeVar("E", bound=StrEnum)

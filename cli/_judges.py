@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from checker.judges import (
-    AUTO,
     TIMEOUT_OPTION,
     Judge,
     find_judge,
@@ -99,9 +98,7 @@ def build_judge(
     model = configured.model
     options = {**configured.options, **{k: v for k, v in options.items() if v is not None}}
     name, reason = resolve_judge_name(configured.choice, configured.env)
-    if configured.choice != AUTO and configured.source != "--judge":
-        reason = f"judge = {name} in {configured.source}"
-    typer.echo(f"judge: {name} ({reason})", err=True)
+    typer.echo(f"judge: {name} ({configured.why(name, reason)})", err=True)
     given = {k: v for k, v in {TIMEOUT_OPTION: timeout, **options}.items() if v is not None}
     entry = find_judge(name)
     if dry_run and entry.takes(OFFLINE_OPTION):

@@ -153,3 +153,19 @@ def test_base_url_is_only_for_judges_that_take_it(run_cli: RunCli, tmp_path: Pat
     )
     assert code == 2
     assert "--base-url" in err
+
+
+def test_the_project_config_sets_the_server_and_model(
+    api: FakeOpenAI, run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "constitution.toml"
+    config.write_text(f'base-url = "{api.base_url}"\nmodel = "qwen2.5-0.5b"\nformat = "json"\n')
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _check(run_cli, tmp_path / "results.db", "--limit", "2", "--timeout", "5")
+    assert code == 0, err
+    assert (
+        f"judge: openai (ANTHROPIC_API_KEY is not set, base-url in {config.resolve()}:1 is)" in err
+    )
+    result = json.loads(out)
+    assert result["run"]["model"] == "qwen2.5-0.5b"
+    assert result["totals"]["calls"] == api.stats.ok > 0
