@@ -31,6 +31,8 @@ from checker.judges import close_judge
 from checker.judges.anthropic import DEFAULT_MODEL
 from checker.store import open_store
 from cli._app import app
+from cli._config import DB_HELP, store_path
+from cli._help import REVIEW
 from cli._judges import (
     DEFAULT_JUDGE,
     JudgeOption,
@@ -49,12 +51,12 @@ audit_app = typer.Typer(
     help="Audit a model against the constitution: plan scenarios, run, check, compare.",
     no_args_is_help=True,
 )
-app.add_typer(audit_app, name="audit")
+app.add_typer(audit_app, name="audit", rich_help_panel=REVIEW)
 
 ConstitutionArg = Annotated[Path, typer.Argument(help="Constitution file.")]
 DbOption = Annotated[
     Path | None,
-    typer.Option("--db", help="Results database (default: .constitution/results.db here)."),
+    typer.Option("--db", help=DB_HELP),
 ]
 AuditorOption = Annotated[
     str | None,
@@ -106,10 +108,15 @@ def plan(
     model_timeout: ModelTimeout = None,
     db: DbOption = None,
 ) -> None:
-    """Ask the auditor model to write scenarios for every principle (a file to review)."""
+    """Ask the auditor model to write scenarios for every principle (a file to review).
+
+    \b
+    Example:
+      constitution audit plan fixtures/audit/tea-shop.yaml --out scenarios.yaml
+    """
     rules = load_constitution(constitution)
     client = _auditor(auditor, model_timeout)
-    with open_store(db) as store:
+    with open_store(store_path(db)) as store:
         work = aplan_scenarios(
             rules,
             client,
@@ -165,12 +172,18 @@ def run(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Play every scenario against the target; conversations go into the store."""
+    """Play every scenario against the target; conversations go into the store.
+
+    \b
+    Example:
+      constitution audit run fixtures/audit/tea-shop.yaml \\
+          fixtures/audit/scenarios.yaml --target claude-sonnet-5-5 --dry-run
+    """
     rules = load_constitution(constitution)
     items = load_scenarios(scenarios)
     settings = AuditSettings(turns, samples, seed, concurrency, max_cost)
     audits: list[int] = []
-    with open_store(db) as store:
+    with open_store(store_path(db)) as store:
         for spec in target:
             targeted = make_client(spec, timeout_s=model_timeout)
             judge_of_talk = _auditor(auditor, model_timeout)
@@ -218,7 +231,7 @@ def _grade_after_run(
 ) -> None:
     rules = load_constitution(constitution)
     grader = build_judge(judge, model)
-    with open_store(db) as store:
+    with open_store(store_path(db)) as store:
         if len(audits) == 2:
             comparison = _judged(
                 lambda j: acompare_audits(rules, store, audits[0], audits[1], j), grader
@@ -235,8 +248,13 @@ def _grade_after_run(
 
 @audit_app.command("list")
 def list_(db: DbOption = None) -> None:
-    """The audits in the store, newest first."""
-    with open_store(db) as store:
+    """The audits in the store, newest first.
+
+    \b
+    Example:
+      constitution audit list
+    """
+    with open_store(store_path(db)) as store:
         audits = list_audits(store)
     for record in audits:
         states = record.totals.get("conversations", {})
@@ -278,11 +296,16 @@ def check(
     ] = "per-principle",
     db: DbOption = None,
 ) -> None:
-    """Grade an audit's conversations against the whole constitution; report per principle."""
+    """Grade an audit's conversations against the whole constitution; report per principle.
+
+    \b
+    Example:
+      constitution audit check fixtures/audit/tea-shop.yaml --audit latest
+    """
     rules = load_constitution(constitution)
     grader = build_judge(judge, model, timeout)
     options = {"samples": samples, "mode": mode}
-    with open_store(db) as store:
+    with open_store(store_path(db)) as store:
         report, result, transcripts = _judged(
             lambda j: acheck_audit(rules, store, audit, j, **options), grader
         )
@@ -314,12 +337,17 @@ def compare(
     out: OutOption = None,
     db: DbOption = None,
 ) -> None:
-    """Behaviour diff with conversations paired by (scenario, sample)."""
+    """Behaviour diff with conversations paired by (scenario, sample).
+
+    \b
+    Example:
+      constitution audit compare fixtures/audit/tea-shop.yaml --audit 1 --audit 2
+    """
     if len(audit) != (1 if revision is not None else 2):
         raise typer.BadParameter("give two --audit, or one --audit with --revision")
     rules = load_constitution(constitution)
     grader = build_judge(judge, model, timeout)
-    with open_store(db) as store:
+    with open_store(store_path(db)) as store:
         if revision is not None:
             new = load_constitution(revision)
             comparison = _judged(

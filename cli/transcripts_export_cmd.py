@@ -14,6 +14,7 @@ from checker.runner import load_run
 from checker.store import open_store
 from checker.transcript import Transcript
 from checker.transcripts.export import EXPORT_FORMATS, inspect_log_text, native_jsonl
+from cli._config import DB_HELP, store_path
 from cli._output import emit
 from cli.transcripts_cmd import transcripts_app
 
@@ -32,17 +33,22 @@ def export(
     out: Annotated[Path | None, typer.Option("--out", help="Write to FILE.")] = None,
     db: Annotated[
         Path | None,
-        typer.Option("--db", help="Results database (default: .constitution/results.db here)."),
+        typer.Option("--db", help=DB_HELP),
     ] = None,
 ) -> None:
-    """Write stored transcripts (native JSONL, or an Inspect .json log)."""
+    """Write stored transcripts (native JSONL, or an Inspect .json log).
+
+    \b
+    Example:
+      constitution transcripts export --run latest --out transcripts.jsonl
+    """
     if (audit is None) == (run is None):
         raise typer.BadParameter("give one of --audit or --run")
     if output_format not in EXPORT_FORMATS:
         raise typer.BadParameter(
             f"expected one of {', '.join(EXPORT_FORMATS)}", param_hint="--format"
         )
-    with open_store(db) as store:
+    with open_store(store_path(db)) as store:
         if audit is not None:
             items: list[Transcript] = audit_transcripts(store, audit)
             task = f"audit-{audit}"
