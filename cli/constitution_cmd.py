@@ -18,7 +18,7 @@ from cli._help import AUTHOR
 from cli._output import emit
 from constitution.errors import ConstitutionLoadError, Diagnostic
 from constitution.lint import RULE_CODES, lint_constitution
-from constitution.load import load_constitution
+from constitution.load import load_constitution, load_file
 from constitution.model import Constitution, Principle
 from constitution.revisions import load_revision
 from constitution.schema import constitution_json_schema
@@ -42,6 +42,9 @@ def _err(line: object) -> None:
 def validate(paths: Paths) -> None:
     """Check that constitution files load: every error, with file:line, exit code 2.
 
+    A file with no top-level id (Markdown: no front matter) is an ``include`` fragment,
+    checked on its own; its tiers are checked in the files that include it.
+
     \b
     Example:
       constitution validate fixtures/support-bot.yaml
@@ -50,11 +53,12 @@ def validate(paths: Paths) -> None:
     failed: list[Diagnostic] = []
     for path in paths:
         try:
-            doc = load_constitution(path)
+            doc, fragment = load_file(path)
         except ConstitutionLoadError as exc:
             failed.extend(exc.diagnostics)
             continue
-        _err(f"{path}: ok ({len(doc.principles)} principles, version {doc.version})")
+        what = "fragment" if fragment else f"version {doc.version}"
+        _err(f"{path}: ok ({len(doc.principles)} principles, {what})")
     if failed:
         raise ConstitutionLoadError(failed)
 
@@ -145,7 +149,7 @@ def lint(
         raise typer.Exit(2)
     total = 0
     for path in paths:
-        doc = load_constitution(path)
+        doc, _ = load_file(path)
         previous = load_revision(against, default_path=path) if against else None
         for warning in lint_constitution(doc, previous=previous, disable=disable or ()):
             print(warning)

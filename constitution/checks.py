@@ -20,28 +20,36 @@ def check_constitution(doc: Constitution) -> list[Diagnostic]:
 
 
 def check_parts(
-    tiers: Sequence[Tier], sections: Sequence[Section], principles: Sequence[Principle]
+    tiers: Sequence[Tier] | None, sections: Sequence[Section], principles: Sequence[Principle]
 ) -> list[Diagnostic]:
-    """The checks of :func:`check_constitution` on loose parts (a partly valid file)."""
+    """The checks of :func:`check_constitution` on loose parts (a partly valid file).
+
+    ``tiers`` None: the tiers are defined elsewhere (an include fragment), so principles'
+    tiers are not checked.
+    """
     diagnostics: list[Diagnostic] = []
     _check_duplicates(principles, "principle", diagnostics)
     _check_duplicates(sections, "section", diagnostics)
-    _check_duplicates(tiers, "tier", diagnostics)
-    tier_ids = {t.id for t in tiers}
+    _check_duplicates(tiers or (), "tier", diagnostics)
+    tier_ids = {t.id for t in tiers or ()}
     section_ids = {s.id for s in sections}
     for p in principles:
-        if p.tier is not None and tier_ids and p.tier not in tier_ids:
-            known = ", ".join(t.id for t in tiers)
-            diagnostics.append(
-                _error(p.source, f"principle '{p.id}': unknown tier '{p.tier}' (tiers: {known})")
-            )
-        elif p.tier is not None and not tier_ids:
-            diagnostics.append(
-                _error(p.source, f"principle '{p.id}': tier '{p.tier}' but no tiers defined")
-            )
+        if tiers is not None and p.tier is not None:
+            _check_tier(p, tiers, tier_ids, diagnostics)
         if p.section is not None and p.section not in section_ids:
             diagnostics.append(_error(p.source, f"principle '{p.id}': unknown section"))
     return diagnostics
+
+
+def _check_tier(
+    p: Principle, tiers: Sequence[Tier], tier_ids: set[str], out: list[Diagnostic]
+) -> None:
+    if not tier_ids:
+        out.append(_error(p.source, f"principle '{p.id}': tier '{p.tier}' but no tiers defined"))
+    elif p.tier not in tier_ids:
+        known = ", ".join(t.id for t in tiers)
+        message = f"principle '{p.id}': unknown tier '{p.tier}' (tiers: {known})"
+        out.append(_error(p.source, message))
 
 
 def _check_duplicates(

@@ -13,7 +13,7 @@ import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from constitution.checks import check_constitution
+from constitution.checks import check_constitution, check_parts
 from constitution.errors import ConstitutionLoadError, Diagnostic, Severity
 from constitution.model import Constitution, Principle, Section, SourceLocation
 from constitution.yaml_syntax import parse_yaml
@@ -125,6 +125,25 @@ def load_constitution(
     path = Path(path)
     scope = _Scope.around(path, allow_outside, on_disk=reader is read_text)
     return _load(path, chain=(), referrer=None, reader=reader, scope=scope)
+
+
+def load_file(path: Path | str) -> tuple[Constitution, bool]:
+    """A constitution file, or an ``include`` fragment checked on its own; and which it is.
+
+    A fragment is what ``fmt`` takes it for: YAML with no top-level ``id``, Markdown with
+    no front matter. It is returned inside a placeholder constitution; its principles'
+    tiers are checked by the files that include it.
+    """
+    from constitution.formatting import parse_document, syntax_of
+
+    path = Path(path)
+    doc, fragment = parse_document(read_text(path), source=str(path), syntax=syntax_of(path))
+    if not fragment:
+        return load_constitution(path), False
+    diagnostics = check_parts(None, doc.sections, doc.principles)
+    if diagnostics:
+        raise ConstitutionLoadError(_sorted_unique(diagnostics))
+    return doc, True
 
 
 def _load(
@@ -290,6 +309,7 @@ __all__ = [
     "check_constitution",
     "load_constitution",
     "load_document",
+    "load_file",
     "parse_constitution",
     "project_root",
     "set_allowed_outside",
