@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,18 @@ CORPORA = ROOT.parent / "shared" / "corpora"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--live", action="store_true", help="run tests that call the real API")
+    parser.addoption(
+        "--registry", action="store_true", help="run tests that install from the package index"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--registry") or os.environ.get("CONSTITUTION_REGISTRY") == "1":
+        return
+    skip = pytest.mark.skip(reason="installs from the package index: pass --registry")
+    for item in items:
+        if "registry" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture
