@@ -42,31 +42,38 @@ def repo(tmp_path: Path) -> Path:
     return repo
 
 
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pre-commit's home: the hook environment is installed once for the module."""
+    pytest.importorskip("pre_commit")
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
 def _try_repo(repo: Path, hook: str, cache: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PRE_COMMIT_HOME": str(cache), "PRE_COMMIT_COLOR": "never"}
     command = [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), hook, "--all-files"]
     return subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=900)
 
 
-def test_hooks_pass_on_good_files_and_fragments(repo: Path, tmp_path: Path) -> None:
-    pytest.importorskip("pre_commit")
+def test_hooks_pass_on_good_files_and_fragments(repo: Path, cache: Path) -> None:
     for hook in HOOKS:
-        done = _try_repo(repo, hook, tmp_path / "cache")
+        done = _try_repo(repo, hook, cache)
         assert done.returncode == 0, done.stdout + done.stderr
         assert "Passed" in done.stdout
 
 
-def test_hooks_fail_on_bad_files(repo: Path, tmp_path: Path) -> None:
-    pytest.importorskip("pre_commit")
+def test_hooks_fail_on_bad_files(repo: Path, cache: Path) -> None:
     policy = repo / "constitutions" / "support-bot.yaml"
     policy.write_text(policy.read_text().replace("version: 0.4.0", "version: 0.4"))
     (repo / "constitutions" / "support" / "refunds.yaml").write_text(
         "principles:\n- {id: a.b, title: T, statement: S}\n"
     )
     _git(repo, "add", ".")
-    validate = _try_repo(repo, "constitution-validate", tmp_path / "cache")
-    assert validate.returncode == 2, validate.stdout
-    assert "support-bot.yaml:" in validate.stdout
-    fmt = _try_repo(repo, "constitution-fmt", tmp_path / "cache")
+    validate = _try_repo(repo, "constitution-validate", cache)
+    assert validate.returncode == 1, validate.stdout
+    assert "- exit code: 2" in validate.stdout
+    assert "support-bot.yaml:6:10: error: constitution: version: bad version 0.4" in validate.stdout
+    assert "refunds.yaml: ok (1 principles, fragment)" in validate.stdout
+    fmt = _try_repo(repo, "constitution-fmt", cache)
     assert fmt.returncode == 1, fmt.stdout
     assert "refunds.yaml: would reformat" in fmt.stdout
