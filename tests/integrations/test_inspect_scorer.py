@@ -18,6 +18,7 @@ from inspect_ai.solver import generate
 
 from checker.integrations.inspect_scorer import constitution_scorer
 from checker.judges import register_judge, unregister_judge
+from checker.transcripts import load_transcripts
 from tests.checker.stub_judge import StubJudge
 
 pytestmark = pytest.mark.filterwarnings(
@@ -113,3 +114,18 @@ def test_rescoring_asks_the_judge_nothing(tmp_path: Path, calls: Path) -> None:
     assert first == 6
     _run(tmp_path)
     assert len(calls.read_text().splitlines()) == first + 1  # only the errored one again
+
+
+def test_transcripts_match_what_check_reads_from_the_log(tmp_path: Path, calls: Path) -> None:
+    log = _run(tmp_path)
+    from_log = {t.id: t.content_hash() for t in load_transcripts(log.location)}
+    scored = {
+        v["transcript_id"]: v["transcript_hash"]
+        for s in log.samples
+        for v in s.scores["constitution_scorer"].metadata["verdicts"]
+    }
+    assert (
+        scored
+        == from_log
+        == {"policy:fine": from_log["policy:fine"], "policy:bad": from_log["policy:bad"]}
+    )
