@@ -124,8 +124,5 @@ def test_transcripts_match_what_check_reads_from_the_log(tmp_path: Path, calls: 
         for s in log.samples
         for v in s.scores["constitution_scorer"].metadata["verdicts"]
     }
-    assert (
-        scored
-        == from_log
-        == {"policy:fine": from_log["policy:fine"], "policy:bad": from_log["policy:bad"]}
-    )
+    assert scored == from_log
+    assert set(from_log) == {"policy:fine", "policy:bad"}
