@@ -127,19 +127,22 @@ def load_constitution(
     return _load(path, chain=(), referrer=None, reader=reader, scope=scope)
 
 
-def load_file(path: Path | str) -> tuple[Constitution, bool]:
+def load_file(
+    path: Path | str, *, allow_outside: Iterable[Path | str] = ()
+) -> tuple[Constitution, bool]:
     """A constitution file, or an ``include`` fragment checked on its own; and which it is.
 
     A fragment is what ``fmt`` takes it for: YAML with no top-level ``id``, Markdown with
     no front matter. It is returned inside a placeholder constitution; its principles'
-    tiers are checked by the files that include it.
+    tiers are checked by the files that include it. A whole constitution is loaded with
+    :func:`load_constitution` (``allow_outside`` goes to it).
     """
     from constitution.formatting import parse_document, syntax_of
 
     path = Path(path)
     doc, fragment = parse_document(read_text(path), source=str(path), syntax=syntax_of(path))
     if not fragment:
-        return load_constitution(path), False
+        return load_constitution(path, allow_outside=allow_outside), False
     diagnostics = check_parts(None, doc.sections, doc.principles)
     if diagnostics:
         raise ConstitutionLoadError(_sorted_unique(diagnostics))

@@ -8,10 +8,11 @@ HTTP client is reused across tests and closed once at the end.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,6 +29,10 @@ from constitution.errors import ConstitutionError
 from constitution.load import load_constitution
 from constitution.model import Constitution
 
+IN_ASYNC = (
+    "constitution_checker is synchronous and an event loop is running (an async test):"
+    " await checker.acheck(...) there instead"
+)
 UNSET = (
     "no constitution configured: set constitution_file in [tool.pytest.ini_options]"
     " (or pytest.ini), or CONSTITUTION_FILE"
@@ -136,10 +141,17 @@ class ConstitutionChecker:
             pytest.skip(f"constitution: the {self.judge.name} judge abstained ({reasons})")
         return result
 
-    def _run(self, coroutine: object) -> RunResult:
+    def _run(self, coroutine: Coroutine[Any, Any, RunResult]) -> RunResult:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass  # no loop running here: ours can
+        else:
+            coroutine.close()
+            pytest.fail(f"constitution: {IN_ASYNC}", pytrace=False)
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
-        return self._loop.run_until_complete(coroutine)  # type: ignore[arg-type]
+        return self._loop.run_until_complete(coroutine)
 
     def close(self) -> None:
         """Close the judge (if made), the store (if opened) and the loop."""

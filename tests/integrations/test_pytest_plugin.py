@@ -142,3 +142,17 @@ def test_silent_and_light_unless_used(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1)
     assert "constitution:" not in result.stdout.str()
     assert not (pytester.path / ".constitution").exists()
+
+
+def test_inside_an_event_loop_says_what_to_use(project: pytest.Pytester, calls: Path) -> None:
+    project.makepyfile(
+        test_bot="import asyncio\n\n"
+        "def test_async(constitution_checker):\n"
+        "    async def go():\n"
+        "        constitution_checker.assert_complies('Fine.', 'p.one')\n"
+        "    asyncio.run(go())\n"
+    )
+    result = project.runpytest_inprocess()
+    result.assert_outcomes(failed=1)
+    assert "an event loop is running (an async test): await checker.acheck" in result.stdout.str()
+    assert calls.read_text() == ""
