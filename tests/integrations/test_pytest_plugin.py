@@ -156,3 +156,29 @@ def test_inside_an_event_loop_says_what_to_use(project: pytest.Pytester, calls: 
     result.assert_outcomes(failed=1)
     assert "an event loop is running (an async test): await checker.acheck" in result.stdout.str()
     assert calls.read_text() == ""
+
+
+def test_the_anthropic_judge_through_a_fake_server(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real SDK on the plugin's session loop: a client reused by tests, closed once."""
+    from tests.fakeapi import FakeMessagesAPI
+
+    project.makeini("[pytest]\nconstitution_file = rules.yaml\n")  # judge auto: the key is set
+    project.makepyfile(
+        test_bot="def test_fine(constitution_checker):\n"
+        "    constitution_checker.assert_complies('All good.', prompt='Hi')\n\n"
+        "def test_bad(constitution_checker):\n"
+        "    constitution_checker.assert_complies('FORBIDDEN words.', 'p.one', prompt='Hi')\n"
+    )
+    with FakeMessagesAPI() as server:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
+        first = project.runpytest_inprocess("-W", "error::ResourceWarning")
+        first.assert_outcomes(passed=1, failed=1)
+        assert "constitution: the anthropic judge found\np.one: violates" in first.stdout.str()
+        asked = server.stats.messages
+        assert asked == 3
+        again = project.runpytest_inprocess()
+        again.assert_outcomes(passed=1, failed=1)
+        assert server.stats.messages == asked
