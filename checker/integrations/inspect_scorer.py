@@ -19,7 +19,9 @@ transcript id is ``<task>:<sample id>`` as when ``constitution check`` reads the
 
 from __future__ import annotations
 
+import asyncio
 import math
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,7 @@ from inspect_ai.solver import TaskState
 
 from checker.api import acheck
 from checker.integrations.findings import abstention, describe, pair_verdicts
+from checker.judges import Judge, make_judge
 from checker.results import RunResult
 from checker.transcript import Transcript
 from checker.transcripts.inspect_log import EvalSpec, inspect_sample
@@ -81,15 +84,38 @@ def constitution_scorer(
     ``principles``) with the registry judge ``judge`` (``auto``: local without a key),
     through the store ``db`` (default ``.constitution/results.db`` here)."""
     rules = load_constitution(constitution)  # a bad file fails when the task is made
+    shared = JudgePerLoop(judge, model)
 
     async def score(state: TaskState, target: Target) -> Score:
         transcript = sample_transcript(state)
         result = await acheck(
-            rules, [transcript], judge=judge, model=model, store=db, principles=principles
+            rules, [transcript], judge=shared.get(), store=db, principles=principles
         )
         return score_of(result)
 
     return score
+
+
+class JudgePerLoop:
+    """One judge for all the samples an event loop scores (an eval), made on first use.
+
+    A local judge fits each principle once instead of once per sample, a model judge
+    keeps its connections. Inspect has no scorer teardown, so the judge is not closed:
+    the SDK's HTTP client closes itself when collected.
+    """
+
+    def __init__(self, name: str, model: str | None) -> None:
+        self.name = name
+        self.model = model
+        self._loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
+        self._judge: Judge | None = None
+
+    def get(self) -> Judge:
+        loop = asyncio.get_running_loop()
+        if self._judge is None or self._loop is None or self._loop() is not loop:
+            self._judge = make_judge(self.name, model=self.model)
+            self._loop = weakref.ref(loop)
+        return self._judge
 
 
 def sample_transcript(state: TaskState) -> Transcript:

@@ -36,11 +36,21 @@ principles:
 """
 
 
+MADE: list[StubJudge] = []
+
+
 @pytest.fixture
 def calls(tmp_path: Path) -> Iterator[Path]:
+    """The stub judge, registered as ``inspect-stub``; each call is a line of the file."""
     log = tmp_path / "calls.log"
     log.touch()
-    register_judge("inspect-stub", lambda model=None: StubJudge(log=log), description="stub")
+    MADE.clear()
+
+    def make(model: str | None = None) -> StubJudge:
+        MADE.append(StubJudge(log=log))
+        return MADE[-1]
+
+    register_judge("inspect-stub", make, description="stub")
     yield log
     unregister_judge("inspect-stub")
 
@@ -95,6 +105,7 @@ def test_one_score_per_sample_with_a_value_per_principle(tmp_path: Path, calls: 
     assert "evidence, message 1 (exact): 'VIOLATE p.one'" in bad.explanation
     assert bad.metadata["constitution"] == "inspect.test 1.0.0"
     assert {v["transcript_id"] for v in bad.metadata["verdicts"]} == {"policy:bad"}
+    assert len(MADE) == 1  # one judge for the eval's samples
 
 
 def test_metrics_over_principles(tmp_path: Path, calls: Path) -> None:
