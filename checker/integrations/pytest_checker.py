@@ -98,7 +98,10 @@ class ConstitutionChecker:
 
     @cached_property
     def store(self) -> Store:
-        return open_store(self.db)
+        try:
+            return open_store(self.db)
+        except CheckerError as exc:
+            pytest.fail(f"constitution: {exc}", pytrace=False)
 
     def grade(
         self,
@@ -151,7 +154,10 @@ class ConstitutionChecker:
             pytest.fail(f"constitution: {IN_ASYNC}", pytrace=False)
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
-        return self._loop.run_until_complete(coroutine)
+        try:
+            return self._loop.run_until_complete(coroutine)
+        except (CheckerError, ConstitutionError) as exc:  # an unknown principle id, ...
+            pytest.fail(f"constitution: {exc}", pytrace=False)
 
     def close(self) -> None:
         """Close the judge (if made), the store (if opened) and the loop."""

@@ -182,3 +182,14 @@ def test_the_anthropic_judge_through_a_fake_server(
         again = project.runpytest_inprocess()
         again.assert_outcomes(passed=1, failed=1)
         assert server.stats.messages == asked
+
+
+def test_an_unknown_principle_is_one_clear_line(project: pytest.Pytester, calls: Path) -> None:
+    project.makepyfile(
+        test_bot="def test_typo(constitution_checker):\n"
+        "    constitution_checker.assert_complies('Fine.', 'p.nope')\n"
+    )
+    result = project.runpytest_inprocess()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*constitution: *p.nope*"])
+    assert "Traceback" not in result.stdout.str()
