@@ -39,6 +39,13 @@ principles:
 MADE: list[StubJudge] = []
 
 
+@pytest.fixture(autouse=True)
+def _inspect_writes_under_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inspect keeps traces and buffers in the user's data and cache directories."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+
+
 @pytest.fixture
 def calls(tmp_path: Path) -> Iterator[Path]:
     """The stub judge, registered as ``inspect-stub``; each call is a line of the file."""
