@@ -50,7 +50,12 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _try_repo(repo: Path, hook: str, cache: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PRE_COMMIT_HOME": str(cache), "PRE_COMMIT_COLOR": "never"}
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(cache),
+        "PRE_COMMIT_COLOR": "never",
+        "XDG_CACHE_HOME": str(cache / "xdg-cache"),  # pip's cache, when it installs the hooks
+    }
     command = [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), hook, "--all-files"]
     return subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=900)
 
