@@ -266,7 +266,8 @@ def parse_yaml(text: str, *, source: str, fragment: bool = False) -> Constitutio
     document = c.validate(Constitution, head, [], "constitution")
     if c.diagnostics or document is None:
         # Report cross-object problems among the parts that did parse, so one run shows all.
-        c.diagnostics.extend(check_parts(head.get("tiers", ()), sections, principles))
+        tiers = None if fragment else head.get("tiers", ())  # a fragment's are elsewhere
+        c.diagnostics.extend(check_parts(tiers, sections, principles))
         raise ConstitutionLoadError(sorted(c.diagnostics, key=lambda d: (d.line, d.column)))
     return document
 
