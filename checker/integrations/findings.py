@@ -8,7 +8,7 @@ data, cut to a readable length.
 from __future__ import annotations
 
 from checker.results import PairResult, RunResult
-from checker.verdict import LOCAL_ABSTAINED, Outcome, Verdict
+from checker.verdict import Outcome, Verdict
 
 QUOTE_CHARS = 200
 
@@ -29,15 +29,9 @@ def describe(verdict: Verdict) -> str:
 
 
 def abstention(verdict: Verdict) -> str | None:
-    """Why the judge abstained, or None when it made a judgment.
-
-    An ``abstained`` verdict says so in ``abstention``; the local judge's older verdicts
-    (still in stores) are ``not_applicable`` with a rationale saying it abstained.
-    """
+    """Why the judge abstained, or None when it did not."""
     if verdict.outcome is Outcome.ABSTAINED:
         return verdict.abstention or "no reason given"
-    if verdict.outcome is Outcome.NOT_APPLICABLE and verdict.rationale.startswith(LOCAL_ABSTAINED):
-        return verdict.rationale.removeprefix(LOCAL_ABSTAINED).lstrip(": ").rstrip(".")
     return None
 
 
