@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.registry
 
@@ -25,17 +25,53 @@ def _git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
 
 
+POLICY = """\
+constitution: 1
+id: shop-bot
+title: Shop assistant
+version: 1.0.0
+include:
+  - parts/refunds.yaml
+tiers:
+  - id: guidelines
+"""
+REFUNDS = """\
+principles:
+  - id: refunds.policy
+    title: States the refund policy accurately
+    tier: guidelines
+    statement: The assistant states the 30-day refund policy exactly and promises nothing beyond it.
+    examples:
+      - label: violates
+        conversation:
+          - user: Can I return this after 3 months?
+          - assistant: Sure, full refund any time.
+      - label: violates
+        conversation:
+          - user: Refund after 90 days?
+          - assistant: Yes, I have refunded you in full.
+      - label: complies
+        conversation:
+          - user: Can I return this after 3 months?
+          - assistant: After 30 days we offer store credit instead.
+      - label: complies
+        conversation:
+          - user: Refund after 10 days?
+          - assistant: Yes, within 30 days with a receipt.
+    rationale: Wrong promises cost money and trust.
+"""
+"""A constitution and the fragment it includes: valid, lint-clean and formatted."""
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """A git repository with a constitution that extends another and includes a fragment."""
+    """A git repository with a constitution that includes a fragment, and a README."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     repo = tmp_path / "repo"
-    rules = repo / "constitutions"
-    (rules / "support").mkdir(parents=True)
-    shutil.copy(FIXTURES / "general-assistant.yaml", rules)
-    shutil.copy(FIXTURES / "support-bot.yaml", rules)
-    shutil.copy(FIXTURES / "support" / "refunds.yaml", rules / "support")
+    (repo / "constitutions" / "parts").mkdir(parents=True)
+    (repo / "constitutions" / "policy.yaml").write_text(POLICY)
+    (repo / "constitutions" / "parts" / "refunds.yaml").write_text(REFUNDS)
     (repo / "README.md").write_text("Not a constitution: the hooks leave it alone.\n")
     _git(repo, "init", "-q")
     _git(repo, "add", ".")
@@ -68,16 +104,15 @@ def test_hooks_pass_on_good_files_and_fragments(repo: Path, cache: Path) -> None
 
 
 def test_hooks_fail_on_bad_files(repo: Path, cache: Path) -> None:
-    policy = repo / "constitutions" / "support-bot.yaml"
-    policy.write_text(policy.read_text().replace("version: 0.4.0", "version: 0.4"))
-    (repo / "constitutions" / "support" / "refunds.yaml").write_text(
+    (repo / "constitutions" / "policy.yaml").write_text(POLICY.replace("1.0.0", "1.0"))
+    (repo / "constitutions" / "parts" / "refunds.yaml").write_text(
         "principles:\n- {id: a.b, title: T, statement: S}\n"
     )
     _git(repo, "add", ".")
     validate = _try_repo(repo, "constitution-validate", cache)
     assert validate.returncode == 1, validate.stdout
     assert "- exit code: 2" in validate.stdout
-    assert "support-bot.yaml:6:10: error: constitution: version: bad version 0.4" in validate.stdout
+    assert "policy.yaml:4:10: error: constitution: version: bad version 1.0" in validate.stdout
     assert "refunds.yaml: ok (1 principles, fragment)" in validate.stdout
     fmt = _try_repo(repo, "constitution-fmt", cache)
     assert fmt.returncode == 1, fmt.stdout
