@@ -12,8 +12,9 @@ Fixtures (all session-scoped): ``constitution_checker`` (grades and asserts),
 unchanged suite asks the judge nothing. A violation or a judge error fails the test
 with the principle id, the rationale and the evidence; an abstention skips it.
 
-Settings, strongest first: environment variable, then ini option (``[tool.pytest.ini_options]``
-or ``pytest.ini``)::
+Settings, strongest first: environment variable, ini option (``[tool.pytest.ini_options]``
+or ``pytest.ini``), the project config (``[tool.constitution]`` or ``constitution.toml``:
+``judge``, ``model``, ``db``, and ``constitution`` in its ``pytest`` table)::
 
     constitution_file   CONSTITUTION_FILE   the constitution (relative to the rootdir)
     constitution_judge  CONSTITUTION_JUDGE  a registered judge, or auto (the default:
@@ -64,16 +65,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def read_settings(config: pytest.Config) -> PluginSettings:
-    """The plugin's settings: environment variable, else ini option, else the default."""
+    """The plugin's settings: environment variable, else ini option, else the project config
+    (``[tool.constitution]`` or ``constitution.toml``; the file from its ``pytest`` table's
+    ``constitution`` key), else the default."""
+    from checker.config import Origin, load_config
+
     root = Path(config.rootpath)
-    found: dict[str, str | None] = {}
-    for name, env, _ in SETTINGS:
-        found[name] = os.environ.get(env) or config.getini(f"constitution_{name}") or None
-    file, db = found["file"], found["db"]
+    project = load_config(root)
+    ini = {name: config.getini(f"constitution_{name}") or None for name, _, _ in SETTINGS}
+    env = {name: os.environ.get(variable) or None for name, variable, _ in SETTINGS}
+
+    def chosen(name: str) -> Any:
+        setting = getattr(project, name)
+        if setting.origin is Origin.ENV:
+            return setting.value
+        return ini[name] or (setting.value if setting.origin is Origin.FILE else None)
+
+    file = env["file"] or ini["file"]
+    if file is None and project.file is not None:
+        listed = project.section("pytest").get("constitution")
+        file = str(project.file.parent / listed) if isinstance(listed, str) else None
+    db = chosen("db")
     return PluginSettings(
         file=root / file if file else None,
-        judge=found["judge"] or "auto",
-        model=found["model"],
+        judge=chosen("judge") or "auto",
+        model=chosen("model"),
         db=root / db if db else root / ".constitution" / "results.db",
     )
 
@@ -81,9 +97,13 @@ def read_settings(config: pytest.Config) -> PluginSettings:
 @pytest.fixture(scope="session")
 def constitution_checker(request: pytest.FixtureRequest) -> Iterator[ConstitutionChecker]:
     """Grades transcripts or replies, and asserts that they comply (see the module doc)."""
+    from checker.errors import CheckerError
     from checker.integrations.pytest_checker import ConstitutionChecker
 
-    settings = read_settings(request.config)
+    try:
+        settings = read_settings(request.config)
+    except CheckerError as exc:  # a bad project config file: file:line and why
+        pytest.fail(f"constitution: {exc}", pytrace=False)
     checker = ConstitutionChecker(settings.file, settings.judge, settings.model, settings.db)
     request.config.stash[_CHECKER] = checker
     try:

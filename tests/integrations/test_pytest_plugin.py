@@ -193,3 +193,16 @@ def test_an_unknown_principle_is_one_clear_line(project: pytest.Pytester, calls:
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*constitution: *p.nope*"])
     assert "Traceback" not in result.stdout.str()
+
+
+def test_the_project_config(project: pytest.Pytester, calls: Path) -> None:
+    """[tool.constitution]: judge and db, and the constitution in its pytest table."""
+    project.makeini("[pytest]\n")
+    project.makefile(
+        ".toml",
+        constitution='judge = "plugin-stub"\ndb = "store/results.db"\n\n'
+        '[pytest]\nconstitution = "rules.yaml"\n',
+    )
+    project.runpytest_inprocess("-k", "complies").assert_outcomes(passed=1)
+    assert (project.path / "store" / "results.db").is_file()
+    assert len(calls.read_text().splitlines()) == 1
