@@ -9,6 +9,7 @@ transcripts is held at once. Each verdict is stored the moment it arrives.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import time
 from collections.abc import Callable, Iterator
@@ -18,9 +19,10 @@ from checker.errors import JudgeConfigError
 from checker.evidence import verify_evidence
 from checker.judges import Judge
 from checker.judges.llm.prompts import principle_prompt_hash
+from checker.runner._leases import Leases, wait_before_retry
 from checker.runner._planner import Job, Planned, Planner, cache_key, jobs_for
 from checker.runner._verdicts import error_verdict, with_provenance
-from checker.store import Store
+from checker.store import CacheKey, Store
 from checker.transcript import Transcript
 from checker.verdict import Outcome, Verdict
 from constitution.model import Constitution, Principle
@@ -78,6 +80,7 @@ class Executor:
         self._window = asyncio.Semaphore(1)
         self._open: dict[int, int] = {}
         """Jobs not yet finished, per transcript (by :attr:`Job.group`)."""
+        self.leases = Leases(store)
 
     async def run(
         self, planner: Planner, transcripts: Iterator[Transcript], concurrency: int
@@ -85,6 +88,7 @@ class Executor:
         """Read, plan and grade: at most a window of transcripts is held at a time."""
         self._workers = concurrency
         self._window = asyncio.Semaphore(max(4 * concurrency, 64))
+        renewing = asyncio.create_task(self.leases.keep_alive())
         try:
             async with asyncio.TaskGroup() as group:
                 for _ in range(concurrency):
@@ -92,6 +96,11 @@ class Executor:
                 group.create_task(self._produce(planner, transcripts))
         except BaseExceptionGroup as failures:
             raise failures.exceptions[0] from None
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+            self.leases.release()
 
     async def _produce(self, planner: Planner, transcripts: Iterator[Transcript]) -> None:
         count = 0
@@ -159,7 +168,58 @@ class Executor:
             self._stop_if_done()
 
     async def _execute(self, job: Job) -> None:
+        """Claim the job's judgments, settle those judged meanwhile, defer those held
+        by another process, and grade the rest."""
         self._save_transcript(job.transcript, job.transcript_hash)
+        keys = {
+            p.id: cache_key(
+                self.judge,
+                p.content_hash(),
+                job.transcript_hash,
+                job.sample_index,
+                prompt_hash=self._prompt_hash(p),
+            )
+            for p in job.principles
+        }
+        claimed = self.leases.claim(list(keys.values()))
+        if claimed.done:
+            self._settle_judged_elsewhere(job, list(claimed.done.values()))
+        held = set(claimed.held)
+        if held:
+            self._defer(
+                replace(job, principles=tuple(p for p in job.principles if keys[p.id] in held))
+            )
+        mine = set(claimed.mine)
+        if not mine:
+            return
+        todo = replace(job, principles=tuple(p for p in job.principles if keys[p.id] in mine))
+        try:
+            await self._grade(todo, keys)
+        finally:
+            self.leases.release(mine)  # stored verdicts have ended their claims already
+
+    def _settle_judged_elsewhere(self, job: Job, found: list[tuple[int, Verdict]]) -> None:
+        """Link verdicts another process made while this one waited (no call, no cost)."""
+        hits = []
+        for verdict_id, verdict in found:
+            if verdict.transcript_id != job.transcript.id:
+                verdict = verdict.model_copy(update={"transcript_id": job.transcript.id})
+            hits.append((verdict_id, verdict))
+        self.store.link_cached(self.run_id, hits)
+        s = self.state
+        self.state = replace(s, done=s.done + len(hits), cache_hits=s.cache_hits + len(hits))
+        self._report()
+
+    def _defer(self, job: Job) -> None:
+        """Ask again later about judgments another process holds (the job stays open)."""
+        self._open[job.group] += 1
+        self._remaining += 1
+        delay = wait_before_retry(job.waits)
+        job.waits += 1
+        item = (0, next(self._seq), job)
+        asyncio.get_running_loop().call_later(delay, self._queue.put_nowait, item)
+
+    async def _grade(self, job: Job, keys: dict[str, CacheKey]) -> None:
         started = time.perf_counter()
         try:
             if self.grouped:
@@ -189,13 +249,7 @@ class Executor:
         self.calls += 1
         by_principle = {r.principle_id: r for r in replies if isinstance(r, Verdict)}
         for principle in job.principles:
-            key = cache_key(
-                self.judge,
-                principle.content_hash(),
-                job.transcript_hash,
-                job.sample_index,
-                prompt_hash=self._prompt_hash(principle),
-            )
+            key = keys[principle.id]
             reply = by_principle.get(principle.id)
             if reply is None:
                 reason = failure or f"the judge returned no verdict for {principle.id}"

@@ -28,6 +28,8 @@ class Job:
     sample_index: int
     group: int = 0
     """Serial number of the transcript within the run."""
+    waits: int = 0
+    """Times the job found its judgments claimed by another process."""
 
 
 @dataclass(slots=True)

@@ -13,6 +13,7 @@ from checker.store._browse import (
     run_verdicts_for,
     transcript_runs,
 )
+from checker.store._claims import Claimed
 from checker.store._key import CacheKey
 from checker.store._migrations import MIGRATIONS, migrate
 from checker.store._store import (
@@ -29,6 +30,7 @@ __all__ = [
     "DEFAULT_DB_PATH",
     "MIGRATIONS",
     "CacheKey",
+    "Claimed",
     "LinkedVerdict",
     "RunRecord",
     "RunStatus",

@@ -133,6 +133,21 @@ def m003_audit(db: sqlite3.Connection) -> None:
     )
 
 
+def m004_claims(db: sqlite3.Connection) -> None:
+    """Claims on judgments (leases): one payment per judgment across processes."""
+    _execute_all(
+        db,
+        """
+        CREATE TABLE claims (
+            key TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            expires REAL NOT NULL
+        );
+        CREATE INDEX claims_owner ON claims (owner);
+        """,
+    )
+
+
 def _execute_all(db: sqlite3.Connection, script: str) -> None:
     # One statement at a time (executescript() would commit the transaction): no ";" in comments.
     for statement in script.split(";"):
@@ -147,6 +162,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m001_initial,
     m002_server_and_prompt_hash,
     m003_audit,
+    m004_claims,
 )
 
 

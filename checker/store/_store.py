@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.errors import CheckerError
+from checker.store._claims import ClaimsMixin
 from checker.store._key import KEY_COLUMNS, KEY_MATCH, LEGACY_MATCH, CacheKey
 from checker.store._migrations import migrate
 from checker.transcript import Transcript
@@ -68,7 +69,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class Store:
+class Store(ClaimsMixin):
     """A results database. Use :func:`open_store`; close it (or use ``with``) when done."""
 
     def __init__(self, db: sqlite3.Connection, path: Path) -> None:
@@ -233,6 +234,7 @@ class Store:
                 assert found is not None
                 verdict_id = found[0]
             self._link(run_id, verdict, verdict_id, cache_hit=False)
+            self.end_claim(key)
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
