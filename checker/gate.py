@@ -5,6 +5,8 @@
   not pass. Abstentions do not fail it (they are reported).
 - ``error`` fails when more judgments errored than ``allow_errors`` permits.
 - ``abstained`` fails when any judgment abstained.
+- every gate fails when judgments were left not graded (the spending cap stopped
+  the run first).
 
 Every failure comes with a sentence saying what failed it.
 """
@@ -45,6 +47,12 @@ def gate_failures(
         reasons.append(
             f"--fail-on {error_gate.value}: {t.errors} of {_n(t.judgments, 'judgment')} errored"
             f" and --allow-errors permits {allow_errors}: a gate that could not see does not pass"
+        )
+    if gates and t.not_graded:
+        reasons.append(
+            f"--fail-on {', '.join(sorted(g.value for g in gates))}: {_n(t.not_graded, 'judgment')}"
+            f" not graded ({t.stopped or 'the run stopped first'}): a gate that could not see"
+            " does not pass"
         )
     if Gate.ABSTAINED in gates and t.abstained:
         groups = "; ".join(f"{g.reason}: {g.judgments}" for g in t.abstentions)

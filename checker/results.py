@@ -150,6 +150,11 @@ class RunTotals(_Model):
     cost_usd: float = 0.0
     """Tokens and cost of the calls this run made (cache hits cost nothing)."""
     wall_s: float = 0.0
+    not_graded: int = 0
+    """Judgments the run left undone: the spending cap (``--max-cost``) stopped it first.
+    Not among ``judgments``; never a pass."""
+    stopped: str | None = None
+    """Why the run stopped before grading everything (None when it did not)."""
     cascade: CascadeTotals | None = None
     """Set when the judge is a cascade (``--judge cascade``), else None."""
     openai: ServerTotals | None = None

@@ -79,6 +79,19 @@ BaseUrlOption = Annotated[
 ]
 
 
+MaxCostOption = Annotated[
+    float | None,
+    typer.Option(
+        "--max-cost",
+        min=0.0,
+        metavar="USD",
+        help="Start no judgment that would take the spend past USD (by the judge's estimate),"
+        " and stop once the measured spend reaches it; finished work is kept, the rest is"
+        " reported not graded.",
+    ),
+]
+
+
 def build_judge(
     choice: str | None,
     model: str | None,

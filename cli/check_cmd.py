@@ -62,6 +62,7 @@ from cli._judges import (
     DEFAULT_JUDGE,
     BaseUrlOption,
     JudgeOption,
+    MaxCostOption,
     ModelOption,
     ScreenModelOption,
     TimeoutOption,
@@ -177,6 +178,7 @@ def check(
         typer.Option("--sample", min=1, help="Check N transcripts drawn at random (--seed)."),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of --sample.")] = 0,
+    max_cost: MaxCostOption = None,
 ) -> None:
     """Grade transcripts against a constitution's principles (cached, resumable).
 
@@ -217,6 +219,7 @@ def check(
             "mode": mode.value,
             "resume": resume,
             "skipped": [str(error) for error in stream.skipped],  # all known: a first pass ran
+            "max_cost": max_cost,
         }
         result = _run_with_progress(err, grader, rules, items, store, options)
         shown: Iterable[Transcript] | dict[str, Transcript] = items
@@ -229,6 +232,13 @@ def check(
     _report_skipped(err, stream)
     if output_format is not FormatChoice.TABLE or out is not None:
         print_summary(err, result)
+    if result.totals.not_graded:
+        err.print(
+            f"stopped: {result.totals.not_graded} judgments not graded ({result.totals.stopped});"
+            f" --resume {result.run.id} grades them",
+            soft_wrap=True,
+            markup=False,
+        )
     print_judge_notes(err, result)
     exit_for_gates(err, result, fail_on, allow_errors)
 

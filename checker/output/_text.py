@@ -36,7 +36,10 @@ def judgments_line(result: RunResult) -> str:
     if t.abstained:
         parts.append(f"{t.abstained} abstained ({abstention_reasons(result)})")
     parts.append(plural(t.errors, "error"))
-    return f"{plural(t.judgments, 'judgment')}: {', '.join(parts)}"
+    line = f"{plural(t.judgments, 'judgment')}: {', '.join(parts)}"
+    if t.not_graded:
+        line += f"; {t.not_graded} more not graded ({t.stopped or 'the run stopped first'})"
+    return line
 
 
 def _graded_breakdown(result: RunResult) -> str:

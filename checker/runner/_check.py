@@ -78,6 +78,7 @@ async def arun_check(
     progress: ProgressCallback | None = None,
     resume: int | str | None = None,
     skipped: Sequence[str] = (),
+    max_cost: float | None = None,
 ) -> RunResult:
     """Grade ``transcripts`` against the constitution's principles; return the run's result.
 
@@ -87,8 +88,12 @@ async def arun_check(
     has ``grade_many`` (otherwise the run falls back to ``per-principle``, and
     says so in ``result.run.mode``); ``resume`` continues an earlier run. ``skipped``
     lists invalid records left out while reading: they are stored with the run.
+    ``max_cost`` (USD) stops the run before work that would pass it (see
+    :mod:`checker.runner._budget`): the result counts what was left ``not_graded``.
     """
     _check_options(samples, concurrency, mode)
+    if max_cost is not None and max_cost < 0:
+        raise CheckerError(f"max cost must be 0 or more, not {max_cost}")
     grouped = mode == "grouped" and hasattr(judge, "grade_many")
     selected = select_principles(constitution, principles)
     started = time.perf_counter()
@@ -100,7 +105,7 @@ async def arun_check(
         "skipped": list(skipped),
     }
     run_id, previous = _open_run(store, constitution, judge, resume, options)
-    executor = Executor(judge, constitution, store, run_id, grouped, progress)
+    executor = Executor(judge, constitution, store, run_id, grouped, progress, max_cost)
     status = RunStatus.INTERRUPTED
     seen: dict[str, str] = {}
     try:
@@ -110,7 +115,7 @@ async def arun_check(
             total = len(transcripts) * len(selected) * samples
         executor.state = CheckProgress(total=total)
         await executor.run(planner, _noting_locations(transcripts, seen), concurrency)
-        status = RunStatus.COMPLETE
+        status = RunStatus.STOPPED if executor.state.not_graded else RunStatus.COMPLETE
     finally:
         totals, linked = _finish(store, run_id, status, previous, executor, started)
     order = [p.id for p in selected]
@@ -339,6 +344,8 @@ def _finish(
             "cache_hits": sum(item.cache_hit for item in linked),
             "out_of_scope": before.out_of_scope + executor.out_of_scope,
             "wall_s": before.wall_s + (time.perf_counter() - started),
+            "not_graded": executor.state.not_graded,
+            "stopped": executor.budget.stopped if executor.state.not_graded else None,
         }
     )
     totals = RunTotals.model_validate(

@@ -19,6 +19,7 @@ from checker.errors import JudgeConfigError
 from checker.evidence import verify_evidence
 from checker.judges import Judge
 from checker.judges.llm.prompts import principle_prompt_hash
+from checker.runner._budget import Budget
 from checker.runner._leases import Leases, wait_before_retry
 from checker.runner._planner import Job, Planned, Planner, cache_key, jobs_for
 from checker.runner._verdicts import error_verdict, with_provenance
@@ -43,6 +44,8 @@ class CheckProgress:
     cache_write_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    not_graded: int = 0
+    """Judgments left undone because the spending cap stopped the run."""
 
 
 ProgressCallback = Callable[[CheckProgress], None]
@@ -59,6 +62,7 @@ class Executor:
         run_id: int,
         grouped: bool,
         progress: ProgressCallback | None,
+        max_cost: float | None = None,
     ) -> None:
         self.judge = judge
         self.constitution = constitution
@@ -81,6 +85,7 @@ class Executor:
         self._open: dict[int, int] = {}
         """Jobs not yet finished, per transcript (by :attr:`Job.group`)."""
         self.leases = Leases(store)
+        self.budget = Budget(max_cost)
 
     async def run(
         self, planner: Planner, transcripts: Iterator[Transcript], concurrency: int
@@ -111,9 +116,14 @@ class Executor:
                 count += 1
                 self._settle_without_calls(item)
                 jobs = jobs_for(item, self.grouped)
+                if jobs and self.budget.stopped is not None:
+                    self._leave_undone(sum(len(job.principles) for job in jobs))
+                    jobs = []
                 if not jobs:
                     self._window.release()
                     continue
+                if self.budget.cap is not None:
+                    await self._estimate(item.transcript, jobs)
                 for job in jobs:
                     job.group = count
                 self._open[count] = len(jobs)
@@ -127,6 +137,23 @@ class Executor:
         self.state = replace(self.state, total=count * per_transcript)
         self._report()
         self._stop_if_done()
+
+    async def _estimate(self, transcript: Transcript, jobs: list[Job]) -> None:
+        """Share the judge's estimate for the transcript's pending judgments among its jobs."""
+        estimate = getattr(self.judge, "estimate", None)
+        if estimate is None:
+            return
+        unique = {p.id: p for job in jobs for p in job.principles}
+        usage = await estimate(
+            transcript, list(unique.values()), self.constitution, grouped=self.grouped
+        )
+        per_judgment = usage.cost_usd / len(unique)
+        for job in jobs:
+            job.estimate = per_judgment * len(job.principles)
+
+    def _leave_undone(self, judgments: int) -> None:
+        self.state = replace(self.state, not_graded=self.state.not_graded + judgments)
+        self._report()
 
     def _stop_if_done(self) -> None:
         if self._remaining == 0 and not self._producing:
@@ -193,9 +220,15 @@ class Executor:
         if not mine:
             return
         todo = replace(job, principles=tuple(p for p in job.principles if keys[p.id] in mine))
+        if not self.budget.allows(self.state.cost_usd, todo.estimate):
+            self.leases.release(mine)
+            self._leave_undone(len(todo.principles))
+            return
+        self.budget.start(todo.estimate)
         try:
             await self._grade(todo, keys)
         finally:
+            self.budget.finish(todo.estimate, self.state.cost_usd)
             self.leases.release(mine)  # stored verdicts have ended their claims already
 
     def _settle_judged_elsewhere(self, job: Job, found: list[tuple[int, Verdict]]) -> None:

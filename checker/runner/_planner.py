@@ -30,6 +30,8 @@ class Job:
     """Serial number of the transcript within the run."""
     waits: int = 0
     """Times the job found its judgments claimed by another process."""
+    estimate: float = 0.0
+    """The judge's estimate of the job's cost in USD (0 when none was asked for)."""
 
 
 @dataclass(slots=True)

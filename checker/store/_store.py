@@ -36,6 +36,8 @@ class RunStatus:
     RUNNING = "running"
     COMPLETE = "complete"
     INTERRUPTED = "interrupted"
+    STOPPED = "stopped"
+    """The spending cap stopped it: ``--resume`` it to grade the rest."""
     FAILED = "failed"
 
 

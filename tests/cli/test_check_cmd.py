@@ -367,3 +367,20 @@ def test_grouped_mode_fallback_is_said(work: Path, judges: _Judges, run_cli: Run
     assert "mode: per-principle (the stub judge cannot grade a transcript's principles" in (
         result.err
     )
+
+
+def test_max_cost_leaves_work_not_graded_and_says_so(
+    work: Path, judges: _Judges, run_cli: RunCli
+) -> None:
+    result = run_cli(
+        "check", "rules.yaml", "chats.jsonl", "--max-cost", "0.0015", "--concurrency", "1",
+        "--format", "json", "--fail-on", "violates", "--allow-errors", "9",
+    )  # fmt: skip
+    assert result.code == 1
+    assert judges.calls == 2
+    totals = json.loads(result.out)["totals"]
+    assert (totals["judgments"], totals["not_graded"]) == (2, 4)
+    assert "; 4 more not graded (--max-cost $0.0015: $0.0020 spent reached the cap)" in result.err
+    assert "stopped: 4 judgments not graded" in result.err
+    assert "--resume 1 grades them" in result.err
+    assert "gate failed: --fail-on violates: 4 judgments not graded" in result.err
