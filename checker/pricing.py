@@ -9,9 +9,12 @@ an unknown family costs 0 and :func:`price_for` says so with ``known=False``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from checker.verdict import Usage
+
+BATCH_DISCOUNT = 0.5
+"""Message Batches cost this share of every list price (input, output, cache writes, reads)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,16 @@ class Price:
             + usage.cache_write_tokens * self.cache_write
             + usage.cache_read_tokens * self.cache_read
         ) / 1_000_000
+
+    def at_batch_rate(self) -> Price:
+        """These prices as the Message Batches API charges them."""
+        return replace(
+            self,
+            input=self.input * BATCH_DISCOUNT,
+            output=self.output * BATCH_DISCOUNT,
+            cache_write=self.cache_write * BATCH_DISCOUNT,
+            cache_read=self.cache_read * BATCH_DISCOUNT,
+        )
 
 
 def _price(input: float, output: float, read: float | None = None) -> Price:

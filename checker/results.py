@@ -155,6 +155,8 @@ class RunTotals(_Model):
     Not among ``judgments``; never a pass."""
     stopped: str | None = None
     """Why the run stopped before grading everything (None when it did not)."""
+    batches: int = 0
+    """Message batches the run created (``--batch``; follow-up batches included)."""
     cascade: CascadeTotals | None = None
     """Set when the judge is a cascade (``--judge cascade``), else None."""
     openai: ServerTotals | None = None

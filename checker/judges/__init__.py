@@ -5,6 +5,13 @@
 core the model judges share. See ``docs/JUDGES.md``.
 """
 
+from checker.judges._batching import (
+    BatchInfo,
+    Batching,
+    BatchResult,
+    batching_of,
+    require_batching,
+)
 from checker.judges._protocol import (
     EstimatingJudge,
     GroupedJudge,
@@ -41,6 +48,9 @@ __all__ = [
     "KEY_ENV",
     "TIMEOUT_OPTION",
     "Availability",
+    "BatchInfo",
+    "BatchResult",
+    "Batching",
     "EstimatingJudge",
     "GroupedJudge",
     "Judge",
@@ -49,6 +59,7 @@ __all__ = [
     "JudgeFactory",
     "JudgeRunStats",
     "ReportsRunStats",
+    "batching_of",
     "close_judge",
     "find_judge",
     "forget_plugins",
@@ -57,6 +68,7 @@ __all__ = [
     "judge_names",
     "make_judge",
     "register_judge",
+    "require_batching",
     "resolve_judge_name",
     "run_stats_of",
     "unregister_judge",

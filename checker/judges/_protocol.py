@@ -9,7 +9,9 @@ optional and found by duck typing, so a minimal judge stays minimal:
 - ``run_stats`` (:class:`ReportsRunStats`): run-level figures such as a cascade's
   screening counts, which the runner records in the run's totals
   (:func:`run_stats_of`);
-- ``server``: the normalised base URL of the server that judges (``""`` in-process).
+- ``server``: the normalised base URL of the server that judges (``""`` in-process);
+- ``batching`` (:class:`checker.judges._batching.Batching`): grading through the
+  provider's batch engine (``--batch``); :func:`checker.judges.batching_of` finds it.
 
 :class:`JudgeBase` gives the optional members their defaults.
 """
@@ -120,6 +122,8 @@ class JudgeBase:
 
     server: str = ""
     """Normalised base URL of the server that judges; ``""`` for in-process judges."""
+    batching: Any = None
+    """The batching capability (:class:`checker.judges.Batching`); None: cannot batch."""
 
     async def aclose(self) -> None:
         """Release the judge's clients (nothing to release here)."""

@@ -24,11 +24,14 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from checker.errors import CheckerError
-from checker.judges import Judge, run_stats_of
+from checker.judges import Judge, require_batching, run_stats_of
 from checker.results import RunInfo, RunResult, RunTotals, build_result
+from checker.runner._batch import BatchCheck
+from checker.runner._batch_books import POLL_FIRST_S, BatchProgressCallback
 from checker.runner._executor import CheckProgress, Executor, ProgressCallback
 from checker.runner._planner import Planner, select_principles
 from checker.store import LinkedVerdict, RunStatus, Store
+from checker.store._batches import SUBMITTED
 from checker.transcript import Transcript
 from checker.verdict import Usage, Verdict
 from constitution.model import Constitution
@@ -79,6 +82,10 @@ async def arun_check(
     resume: int | str | None = None,
     skipped: Sequence[str] = (),
     max_cost: float | None = None,
+    batch: bool = False,
+    wait: bool = True,
+    batch_progress: BatchProgressCallback | None = None,
+    poll_s: float = POLL_FIRST_S,
 ) -> RunResult:
     """Grade ``transcripts`` against the constitution's principles; return the run's result.
 
@@ -90,10 +97,16 @@ async def arun_check(
     lists invalid records left out while reading: they are stored with the run.
     ``max_cost`` (USD) stops the run before work that would pass it (see
     :mod:`checker.runner._budget`): the result counts what was left ``not_graded``.
+    ``batch`` grades through the judge's batch engine (see :mod:`checker.runner._batch`;
+    ``wait=False`` returns once the batches are submitted, ``batch_progress`` is told
+    how they go while the run waits, polling every ``poll_s`` seconds and slower).
     """
     _check_options(samples, concurrency, mode)
     if max_cost is not None and max_cost < 0:
         raise CheckerError(f"max cost must be 0 or more, not {max_cost}")
+    batching = require_batching(judge) if batch else None
+    if batch and mode == "grouped":
+        raise CheckerError("--batch grades per principle: leave out --mode grouped")
     grouped = mode == "grouped" and hasattr(judge, "grade_many")
     selected = select_principles(constitution, principles)
     started = time.perf_counter()
@@ -103,21 +116,40 @@ async def arun_check(
         "concurrency": concurrency,
         "principles": [p.id for p in selected],
         "skipped": list(skipped),
+        **({"batch": True} if batch else {}),
     }
     run_id, previous = _open_run(store, constitution, judge, resume, options)
-    executor = Executor(judge, constitution, store, run_id, grouped, progress, max_cost)
+    work: Executor | BatchCheck
+    if batching is not None:
+        work = BatchCheck(
+            judge,
+            batching,
+            constitution,
+            store,
+            run_id,
+            progress=batch_progress,
+            max_cost=max_cost,
+            poll_s=poll_s,
+        )
+    else:
+        work = Executor(judge, constitution, store, run_id, grouped, progress, max_cost)
     status = RunStatus.INTERRUPTED
     seen: dict[str, str] = {}
     try:
         planner = Planner(selected, constitution, judge, store, samples, run_id=run_id)
-        total = None
-        if isinstance(transcripts, Sized):
-            total = len(transcripts) * len(selected) * samples
-        executor.state = CheckProgress(total=total)
-        await executor.run(planner, _noting_locations(transcripts, seen), concurrency)
-        status = RunStatus.STOPPED if executor.state.not_graded else RunStatus.COMPLETE
+        if isinstance(work, BatchCheck):
+            await work.run(planner, _noting_locations(transcripts, seen), wait)
+        else:
+            total = None
+            if isinstance(transcripts, Sized):
+                total = len(transcripts) * len(selected) * samples
+            work.state = CheckProgress(total=total)
+            await work.run(planner, _noting_locations(transcripts, seen), concurrency)
+        status = RunStatus.STOPPED if work.not_graded else RunStatus.COMPLETE
+        if not wait and store.batches(run_id=run_id, states=[SUBMITTED]):
+            status = RunStatus.SUBMITTED
     finally:
-        totals, linked = _finish(store, run_id, status, previous, executor, started)
+        totals, linked = _finish(store, run_id, status, previous, work, started)
     order = [p.id for p in selected]
     result = load_run(store, run_id, principle_order=order, totals=totals, linked=linked)
     known = seen if previous is None else {**result.locations, **seen}  # resumed: both
@@ -331,7 +363,7 @@ def _finish(
     run_id: int,
     status: str,
     previous: RunTotals | None,
-    executor: Executor,
+    executor: Executor | BatchCheck,
     started: float,
 ) -> tuple[RunTotals, list[LinkedVerdict]]:
     """Write the run's totals (spend counted from the verdicts it made) and its status."""
@@ -344,8 +376,9 @@ def _finish(
             "cache_hits": sum(item.cache_hit for item in linked),
             "out_of_scope": before.out_of_scope + executor.out_of_scope,
             "wall_s": before.wall_s + (time.perf_counter() - started),
-            "not_graded": executor.state.not_graded,
-            "stopped": executor.budget.stopped if executor.state.not_graded else None,
+            "not_graded": executor.not_graded,
+            "stopped": executor.stopped if executor.not_graded else None,
+            "batches": before.batches + executor.batches_created,
         }
     )
     totals = RunTotals.model_validate(

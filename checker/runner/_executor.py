@@ -87,6 +87,17 @@ class Executor:
         self.leases = Leases(store)
         self.budget = Budget(max_cost)
 
+    @property
+    def not_graded(self) -> int:
+        return self.state.not_graded
+
+    @property
+    def stopped(self) -> str | None:
+        return self.budget.stopped
+
+    batches_created = 0
+    """Message batches: none in an interactive check."""
+
     async def run(
         self, planner: Planner, transcripts: Iterator[Transcript], concurrency: int
     ) -> None:

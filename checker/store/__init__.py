@@ -7,6 +7,7 @@ prompt hash, transcript hash, sample index). ``error`` verdicts are stored but n
 reused, so a re-run retries them.
 """
 
+from checker.store._batches import BatchRequestRow, BatchRow
 from checker.store._browse import (
     count_run_verdicts,
     run_transcript_ids,
@@ -29,6 +30,8 @@ from checker.store._store import (
 __all__ = [
     "DEFAULT_DB_PATH",
     "MIGRATIONS",
+    "BatchRequestRow",
+    "BatchRow",
     "CacheKey",
     "Claimed",
     "LinkedVerdict",

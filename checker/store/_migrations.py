@@ -148,6 +148,40 @@ def m004_claims(db: sqlite3.Connection) -> None:
     )
 
 
+def m005_batches(db: sqlite3.Connection) -> None:
+    """Message batches and the judgments each carries (``--batch``), for crash-safe resume."""
+    _execute_all(
+        db,
+        """
+        CREATE TABLE batches (
+            id TEXT PRIMARY KEY,
+            provider_id TEXT UNIQUE,
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            judge TEXT NOT NULL,
+            model TEXT NOT NULL,
+            state TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            requests INTEGER NOT NULL,
+            created TEXT NOT NULL,
+            info TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX batches_run ON batches (run_id, state);
+        CREATE TABLE batch_requests (
+            custom_id TEXT PRIMARY KEY,
+            batch_id TEXT NOT NULL REFERENCES batches (id),
+            claim TEXT NOT NULL,
+            transcript_id TEXT NOT NULL,
+            transcript_hash TEXT NOT NULL,
+            principle_id TEXT NOT NULL,
+            sample_index INTEGER NOT NULL,
+            attempt INTEGER NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending'
+        );
+        CREATE INDEX batch_requests_batch ON batch_requests (batch_id);
+        """,
+    )
+
+
 def _execute_all(db: sqlite3.Connection, script: str) -> None:
     # One statement at a time (executescript() would commit the transaction): no ";" in comments.
     for statement in script.split(";"):
@@ -163,6 +197,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m002_server_and_prompt_hash,
     m003_audit,
     m004_claims,
+    m005_batches,
 )
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.errors import CheckerError
+from checker.store._batches import BatchesMixin
 from checker.store._claims import ClaimsMixin
 from checker.store._key import KEY_COLUMNS, KEY_MATCH, LEGACY_MATCH, CacheKey
 from checker.store._migrations import migrate
@@ -36,6 +37,8 @@ class RunStatus:
     RUNNING = "running"
     COMPLETE = "complete"
     INTERRUPTED = "interrupted"
+    SUBMITTED = "submitted"
+    """Its batches were submitted and it did not wait (``--no-wait``): ``--resume`` collects."""
     STOPPED = "stopped"
     """The spending cap stopped it: ``--resume`` it to grade the rest."""
     FAILED = "failed"
@@ -71,7 +74,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class Store(ClaimsMixin):
+class Store(ClaimsMixin, BatchesMixin):
     """A results database. Use :func:`open_store`; close it (or use ``with``) when done."""
 
     def __init__(self, db: sqlite3.Connection, path: Path) -> None:

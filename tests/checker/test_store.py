@@ -45,7 +45,7 @@ def test_default_path_is_under_the_working_directory(
 
 
 def test_migrations_are_numbered_and_applied_once(tmp_path: Path) -> None:
-    assert [m.__name__[:4] for m in MIGRATIONS] == ["m001", "m002", "m003", "m004"]
+    assert [m.__name__[:4] for m in MIGRATIONS] == ["m001", "m002", "m003", "m004", "m005"]
     open_store(tmp_path / "r.db").close()
     with open_store(tmp_path / "r.db") as store:
         names = [row[0] for row in store.db.execute("SELECT name FROM migrations")]

@@ -8,10 +8,13 @@ from tests.fakeapi.backend import (
     Stats,
     rough_tokens,
 )
+from tests.fakeapi.batches import BATCH_RESULT_FAULTS, BatchFaults
 from tests.fakeapi.server import FakeMessagesAPI, mock_transport
 
 __all__ = [
+    "BATCH_RESULT_FAULTS",
     "FAULT_KINDS",
+    "BatchFaults",
     "FakeBackend",
     "FakeConfig",
     "FakeMessagesAPI",

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tests.fakeapi.batches import BatchFaults, FakeBatches
+
 FAULT_KINDS = (
     "529",  # overloaded_error
     "500",  # api_error
@@ -109,6 +111,11 @@ class FakeConfig:
     script: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None
     """Request -> ``{"text": ...}``, ``{"tool_use": {"name", "input"}}`` or
     ``{"error": (status, type, message)}``; None grades the request as a judge's."""
+    batch_delay_s: float = 0.2
+    """Seconds from creating a message batch until it ends (see :mod:`tests.fakeapi.batches`)."""
+    batch_faults: BatchFaults = field(default_factory=BatchFaults)
+    batch_cache: bool = True
+    """Batch requests read and write the prompt cache (off: no cache hits in batches)."""
 
 
 @dataclass
@@ -142,6 +149,10 @@ class Stats:
     first_at: float | None = None
     last_at: float | None = None
     bodies: list[dict[str, Any]] = field(default_factory=list)
+    batch_input_tokens: int = 0
+    batch_cache_read_tokens: int = 0
+    batch_cache_write_tokens: int = 0
+    batch_output_tokens: int = 0
 
 
 class FakeBackend:
@@ -159,6 +170,7 @@ class FakeBackend:
         self._tokens = self._capacity
         self._refilled_at = time.monotonic()
         self._cache: dict[str, float] = {}
+        self.batches = FakeBatches(self)
 
     # -- rate limit -------------------------------------------------------------------
 
@@ -192,7 +204,14 @@ class FakeBackend:
 
     def handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> FakeResponse:
         """Answer one request (the caller applies ``delay_s``, ``hang`` and ``truncate``)."""
-        path = path.split("?", 1)[0]
+        path, _, query = path.partition("?")
+        if path.startswith("/v1/messages/batches"):
+            lowered = {k.lower(): v for k, v in headers.items()}
+            with self._lock:
+                self.stats.requests += 1
+                response = self.batches.route(method, path, query, lowered.get("host", ""), body)
+            response.headers.setdefault("content-type", "application/json")
+            return response
         with self._lock:
             self.stats.requests += 1
             now = time.monotonic()
@@ -345,6 +364,26 @@ class FakeBackend:
             "stop_sequence": None,
             "usage": usage,
         }
+
+    def answer_batch_request(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The message one batch request gets (its cache writes readable at once)."""
+        if self.config.batch_cache:
+            reply, usage, writes = self._answer(params, None)
+            expiry = time.monotonic() + self.config.cache_ttl_s
+            for key in writes:
+                self._cache[key] = expiry
+        else:
+            total = sum(tokens for _, tokens, _ in _blocks(params))
+            reply, usage, _ = self._answer(params, None)
+            usage.update(
+                input_tokens=total, cache_read_input_tokens=0, cache_creation_input_tokens=0
+            )
+        self.stats.batch_input_tokens += usage["input_tokens"]
+        self.stats.batch_cache_read_tokens += usage["cache_read_input_tokens"]
+        self.stats.batch_cache_write_tokens += usage["cache_creation_input_tokens"]
+        self.stats.batch_output_tokens += usage["output_tokens"]
+        reply["id"] = f"msg_batch_{self.batches.requests}"
+        return reply
 
     def _cache_usage(self, request: dict[str, Any]) -> tuple[dict[str, int], tuple[str, ...]]:
         blocks = _blocks(request)

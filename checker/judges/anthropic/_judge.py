@@ -34,6 +34,7 @@ from pydantic import BaseModel
 
 from checker.errors import JudgeConfigError
 from checker.judges._protocol import JudgeBase
+from checker.judges.anthropic._batch import AnthropicBatching
 from checker.judges.anthropic._reply import classify, parse_reply, usage_of
 from checker.judges.anthropic._request import (
     MIN_CACHEABLE_TOKENS,
@@ -58,7 +59,7 @@ from checker.judges.llm import (
     rough_tokens,
     verdict_from_reply,
 )
-from checker.pricing import price_for
+from checker.pricing import Price, price_for
 from checker.ratelimit import AdaptiveLimiter
 from checker.transcript import Transcript
 from checker.verdict import Usage, Verdict
@@ -128,6 +129,21 @@ class AnthropicJudge(JudgeBase):
         self.server = normalise_server(str(self._client.base_url))
         self._requests = RequestBuilder(self.model, output, self.effort, max_tokens, cache_prefix)
         self._warm = WarmPrefix()
+        self.batching = AnthropicBatching(self)
+        """Grading through the Message Batches API (``--batch``, docs/BATCH.md)."""
+
+    @property
+    def client(self) -> anthropic.AsyncAnthropic:
+        return self._client
+
+    @property
+    def requests(self) -> RequestBuilder:
+        """Builds this judge's request bodies."""
+        return self._requests
+
+    @property
+    def price(self) -> Price:
+        return self._price
 
     @property
     def limiter(self) -> AdaptiveLimiter:
