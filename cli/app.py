@@ -12,6 +12,7 @@ import sys
 from checker.errors import CheckerError
 from cli import (
     audit_cmd,  # noqa: F401  (registers commands)
+    batches_cmd,  # noqa: F401  (registers commands)
     calibrate_cmd,  # noqa: F401  (registers commands)
     check_cmd,  # noqa: F401  (registers commands)
     config_cmd,  # noqa: F401  (registers commands)

@@ -54,6 +54,13 @@ from checker.transcripts import (
     parse_mapping,
 )
 from cli._app import app
+from cli._batch_cli import (
+    BatchOption,
+    NoWaitOption,
+    batch_plan_lines,
+    batch_progress_printer,
+    check_batch_options,
+)
 from cli._check_summary import exit_for_gates, print_judge_notes, print_summary
 from cli._config import DB_HELP, configured_choice, store_path
 from cli._files import require_files
@@ -179,6 +186,8 @@ def check(
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of --sample.")] = 0,
     max_cost: MaxCostOption = None,
+    batch: BatchOption = False,
+    no_wait: NoWaitOption = False,
 ) -> None:
     """Grade transcripts against a constitution's principles (cached, resumable).
 
@@ -188,6 +197,7 @@ def check(
     Example:
       constitution check fixtures/general-assistant.yaml fixtures/demo/chats.jsonl
     """
+    check_batch_options(batch, no_wait)
     require_files([constitution, *transcripts])
     output_format = configured_choice(FormatChoice, output_format, "format") or FormatChoice.TABLE
     input_format = configured_choice(TranscriptFormat, input_format, "input_format")
@@ -206,7 +216,9 @@ def check(
     items = _select(err, _read_transcripts(stream, transcripts), limit, sample, seed)
     with open_store(store_path(db)) as store:
         if dry_run:
-            plan = asyncio.run(_plan(grader, rules, items, store, principle, samples, mode.value))
+            plan = asyncio.run(
+                _plan(grader, rules, items, store, principle, samples, mode.value, batch)
+            )
             emit(_describe_plan(plan, grader), out)
             _report_skipped(err, stream)
             return
@@ -220,6 +232,9 @@ def check(
             "resume": resume,
             "skipped": [str(error) for error in stream.skipped],  # all known: a first pass ran
             "max_cost": max_cost,
+            "batch": batch,
+            "wait": not no_wait,
+            "batch_progress": batch_progress_printer(err),
         }
         result = _run_with_progress(err, grader, rules, items, store, options)
         shown: Iterable[Transcript] | dict[str, Transcript] = items
@@ -234,8 +249,8 @@ def check(
         print_summary(err, result)
     if result.totals.not_graded:
         err.print(
-            f"stopped: {result.totals.not_graded} judgments not graded ({result.totals.stopped});"
-            f" --resume {result.run.id} grades them",
+            f"{result.run.status}: {result.totals.not_graded} judgments not graded"
+            f" ({result.totals.stopped}); --resume {result.run.id} grades them",
             soft_wrap=True,
             markup=False,
         )
@@ -309,10 +324,18 @@ async def _plan(
     principles: list[str] | None,
     samples: int,
     mode: str,
+    batch: bool,
 ) -> CheckPlan:
     try:
         return await plan_check(
-            rules, items, judge, store, principles=principles, samples=samples, mode=mode
+            rules,
+            items,
+            judge,
+            store,
+            principles=principles,
+            samples=samples,
+            mode=mode,
+            batch=batch,
         )
     finally:
         await close_judge(judge)
@@ -339,7 +362,7 @@ def _describe_plan(plan: CheckPlan, judge: Judge) -> str:
             lines.append(f"  ({method})")
     else:
         lines.append("  estimate: this judge cannot estimate tokens or cost")
-    return "\n".join(lines)
+    return "\n".join(lines + batch_plan_lines(plan))
 
 
 class _RateColumn(ProgressColumn):

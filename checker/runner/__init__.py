@@ -6,6 +6,7 @@ sorts judgments into done, cached, out of scope and due (and makes cache keys);
 makes itself. See :mod:`checker.runner._check` for how a check proceeds.
 """
 
+from checker.runner._batch_books import BatchProgress, BatchProgressCallback
 from checker.runner._check import (
     DEFAULT_CONCURRENCY,
     MODES,
@@ -22,6 +23,8 @@ from checker.runner._planner import cache_key, out_of_scope_reason, select_princ
 __all__ = [
     "DEFAULT_CONCURRENCY",
     "MODES",
+    "BatchProgress",
+    "BatchProgressCallback",
     "CheckPlan",
     "CheckProgress",
     "Mode",

@@ -68,6 +68,8 @@ class BatchCheck:
         self._planned_cost = 0.0
         self._canceled: set[tuple[str, str, int]] = set()
         self.canceled = 0
+        self.in_flight = 0
+        """Judgments in batches still running when the run returned (``wait=False``)."""
         """Judgments of the run canceled in their batch (a user's cancel is kept)."""
 
     async def run(self, planner: Planner, transcripts: Iterator[Transcript], wait: bool) -> None:
@@ -87,6 +89,9 @@ class BatchCheck:
         canceled = self.store.run_canceled_pairs(self.run_id)
         self.canceled = len(canceled - self.store.run_done_pairs(self.run_id))
         self.not_graded += self.canceled
+        if not wait:
+            self.in_flight = self.store.run_pending_requests(self.run_id)
+            self.not_graded += self.in_flight
 
     @property
     def batches_created(self) -> int:
@@ -99,6 +104,8 @@ class BatchCheck:
             reasons.append(self.budget.stopped)
         if self.canceled:
             reasons.append(f"{self.canceled} canceled with their batch")
+        if self.in_flight:
+            reasons.append(f"{self.in_flight} still in batches (--no-wait)")
         return "; ".join(reasons) or None
 
     async def _plan(self, item: Planned) -> None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from checker.errors import CheckerError
-from checker.judges import Judge, require_batching, run_stats_of
+from checker.judges import Batching, Judge, require_batching, run_stats_of
 from checker.results import RunInfo, RunResult, RunTotals, build_result
 from checker.runner._batch import BatchCheck
 from checker.runner._batch_books import POLL_FIRST_S, BatchProgressCallback
@@ -55,6 +55,10 @@ class CheckPlan:
     mode: str
     estimate: Usage | None
     """The judge's own estimate of the calls' tokens and cost, if it can make one."""
+    batch_cost_usd: float | None = None
+    """``batch``: the estimate at batch prices, with the cache hits the estimate counts."""
+    batch_cost_no_cache_usd: float | None = None
+    """``batch``: the estimate at batch prices if no request hit the prompt cache."""
 
 
 def run_check(
@@ -104,6 +108,8 @@ async def arun_check(
     _check_options(samples, concurrency, mode)
     if max_cost is not None and max_cost < 0:
         raise CheckerError(f"max cost must be 0 or more, not {max_cost}")
+    if resume is not None and store.get_run(resume).options.get("batch"):
+        batch = True  # a batch run is resumed by collecting its batches
     batching = require_batching(judge) if batch else None
     if batch and mode == "grouped":
         raise CheckerError("--batch grades per principle: leave out --mode grouped")
@@ -165,9 +171,14 @@ async def plan_check(
     principles: Sequence[str] | None = None,
     samples: int = 1,
     mode: Mode | str = "per-principle",
+    batch: bool = False,
 ) -> CheckPlan:
-    """What :func:`arun_check` would grade, and the judge's estimate of its cost."""
+    """What :func:`arun_check` would grade, and the judge's estimate of its cost
+    (with ``batch``, also at batch prices, with and without cache hits)."""
     _check_options(samples, 1, mode)
+    batching = require_batching(judge) if batch else None
+    if batch and mode == "grouped":
+        raise CheckerError("--batch grades per principle: leave out --mode grouped")
     grouped = mode == "grouped" and hasattr(judge, "grade_many")
     selected = select_principles(constitution, principles)
     planner = Planner(selected, constitution, judge, store, samples, run_id=None)
@@ -195,7 +206,23 @@ async def plan_check(
         calls=calls,
         mode="grouped" if grouped else "per-principle",
         estimate=estimate,
+        **_batch_costs(batching, estimate),
     )
+
+
+def _batch_costs(batching: Batching | None, estimate: Usage | None) -> dict[str, float]:
+    if batching is None or estimate is None:
+        return {}
+    uncached = Usage(
+        input_tokens=estimate.input_tokens
+        + estimate.cache_read_tokens
+        + estimate.cache_write_tokens,
+        output_tokens=estimate.output_tokens,
+    )
+    return {
+        "batch_cost_usd": batching.cost(estimate),
+        "batch_cost_no_cache_usd": batching.cost(uncached),
+    }
 
 
 def load_run(

@@ -176,6 +176,15 @@ class BatchesMixin:
         )
         return {(t, p, int(s)) for t, p, s in rows}
 
+    def run_pending_requests(self, run_id: int) -> int:
+        """Judgments of the run waiting in batches at the provider (or about to be)."""
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM batch_requests r JOIN batches b ON b.id = r.batch_id"
+            " WHERE b.run_id = ? AND r.state = 'pending' AND b.state IN (?, ?)",
+            (run_id, SUBMITTED, PREPARING),
+        ).fetchone()
+        return int(row[0])
+
     def move_claims(self, claims: Iterable[str], owner: str, expires: float) -> None:
         """Hand claims (by claim key) to a new owner, e.g. the follow-up batch of a retry."""
         self.db.executemany(

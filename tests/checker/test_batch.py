@@ -98,7 +98,8 @@ def test_no_wait_submits_and_resume_collects_without_resubmitting(tmp_path: Path
     with FakeMessagesAPI(FakeConfig(batch_delay_s=0.3)) as api:
         first = _check(api, db, wait=False)
         assert first.run.status == "submitted"
-        assert first.totals.judgments == 0
+        assert (first.totals.judgments, first.totals.not_graded) == (0, 4 * PRINCIPLES)
+        assert "still in batches (--no-wait)" in (first.totals.stopped or "")
         again = _check(api, db, resume=first.run.id)
         assert api.backend.batches.created == 1
         assert api.stats.messages == 0
