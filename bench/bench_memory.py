@@ -3,8 +3,9 @@
 For each N (default 10^4, 10^5, 10^6) it writes N small transcripts to a JSONL
 file (one principle: ``fixtures/local/constitution.yaml``'s first), runs
 ``constitution check --judge local --format json --out FILE`` in a subprocess on a
-fresh store, and prints the child's peak resident memory (``ru_maxrss`` of ``wait4``, KB on Linux), the
-time taken, and the ratio to the smallest N's peak (goal: within 1.5x, under 500 MB).
+fresh store, and prints the child's peak resident memory (``ru_maxrss`` of
+``wait4``), the time taken, and the ratio to the smallest N's peak (goal: within
+1.5x, under 500 MB).
 
     .venv/bin/python bench/bench_memory.py
     .venv/bin/python bench/bench_memory.py --sizes 10000 100000
@@ -15,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time

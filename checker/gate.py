@@ -18,7 +18,6 @@ from enum import StrEnum
 
 from checker.errors import CheckerError
 from checker.results import RunResult
-from checker.verdict import Outcome
 
 
 class Gate(StrEnum):
@@ -37,7 +36,7 @@ def gate_failures(
     t = result.totals
     reasons: list[str] = []
     if Gate.VIOLATES in gates and result.has_violations:
-        violated = sorted({p.principle_id for p in result.pairs if p.outcome is Outcome.VIOLATES})
+        violated = sorted({p.principle_id for p in result.principles if p.violates})
         reasons.append(
             f"--fail-on violates: {_n(t.violations, 'pair')} violate"
             f"{'s' if t.violations == 1 else ''} {_names(violated)}"

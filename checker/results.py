@@ -194,6 +194,11 @@ class RunResult(_Model):
     worst_transcripts: tuple[TranscriptSummary, ...]
     pairs: tuple[PairResult, ...]
     verdicts: tuple[Verdict, ...]
+    outcomes: dict[str, int] = {}
+    """Judgments by outcome (``complies``: 12, ...)."""
+    summary_only: bool = False
+    """The summary of a run too large to hold: ``pairs`` and ``verdicts`` are left
+    empty and read from the store when rendered (:mod:`checker.results_stream`)."""
     locations: dict[str, str] = {}
     """Where each transcript was read, by id: ``file:line`` (a line-based source) or the
     file. Content-hash ids say nothing to a reader; this does."""
@@ -209,14 +214,20 @@ class RunResult(_Model):
 
     @property
     def has_violations(self) -> bool:
+        if self.summary_only:
+            return self.totals.violations > 0
         return any(p.outcome is Outcome.VIOLATES for p in self.pairs)
 
     @property
     def has_errors(self) -> bool:
+        if self.summary_only:
+            return self.totals.errors > 0
         return any(v.outcome is Outcome.ERROR for v in self.verdicts)
 
     @property
     def has_abstentions(self) -> bool:
+        if self.summary_only:
+            return self.totals.abstained > 0
         return any(v.outcome is Outcome.ABSTAINED for v in self.verdicts)
 
 
@@ -226,12 +237,13 @@ def aggregate_pairs(verdicts: Iterable[Verdict]) -> list[PairResult]:
     for verdict in verdicts:
         groups.setdefault((verdict.transcript_id, verdict.principle_id), []).append(verdict)
     return [
-        _aggregate(tid, pid, sorted(vs, key=lambda v: v.sample_index))
+        aggregate_pair(tid, pid, sorted(vs, key=lambda v: v.sample_index))
         for (tid, pid), vs in groups.items()
     ]
 
 
-def _aggregate(transcript_id: str, principle_id: str, samples: list[Verdict]) -> PairResult:
+def aggregate_pair(transcript_id: str, principle_id: str, samples: list[Verdict]) -> PairResult:
+    """One pair from its sample verdicts (in sample order)."""
     valid = [v for v in samples if v.outcome is not Outcome.ERROR]
     outcome = majority_outcome([v.outcome for v in valid])
     agreement = None
@@ -380,4 +392,5 @@ def build_result(
         worst_transcripts=tuple(worst_transcripts(pairs)),
         pairs=tuple(pairs),
         verdicts=tuple(verdicts),
+        outcomes={o.value: n for o, n in Counter(v.outcome for v in verdicts).items()},
     )

@@ -34,7 +34,7 @@ from rich.text import Text
 from checker.errors import CheckerError
 from checker.gate import Gate
 from checker.judges import Judge, close_judge
-from checker.output import render
+from checker.output import STREAMED_FORMATS, render, stream_run
 from checker.output.html import render_check_html, stored_transcripts
 from checker.results import RunResult
 from checker.runner import (
@@ -75,7 +75,7 @@ from cli._judges import (
     TimeoutOption,
     build_judge,
 )
-from cli._output import emit
+from cli._output import emit, emit_stream
 from cli.transcripts_cmd import DEFAULT_ENCODING, Encoding, InputFormat, Mapping, SkipInvalid
 from constitution.load import load_constitution
 from constitution.model import Constitution
@@ -235,14 +235,18 @@ def check(
             "batch": batch,
             "wait": not no_wait,
             "batch_progress": batch_progress_printer(err),
+            # a stream of transcripts is reported from the store, never held whole
+            "keep_verdicts": isinstance(items, list) or output_format.value not in STREAMED_FORMATS,
         }
         result = _run_with_progress(err, grader, rules, items, store, options)
         shown: Iterable[Transcript] | dict[str, Transcript] = items
         if output_format is FormatChoice.HTML and not isinstance(items, list):
             shown = stored_transcripts(store, result)  # a stream has been read already
+        if result.summary_only:
+            emit_stream(lambda write: stream_run(store, result, output_format.value, write), out)
     if output_format is FormatChoice.HTML:
         emit(render_check_html(result, shown, rules), out)
-    else:
+    elif not result.summary_only:
         emit(render(result, output_format.value), out)
     _report_skipped(err, stream)
     if output_format is not FormatChoice.TABLE or out is not None:

@@ -14,15 +14,15 @@ import typer
 from rich.console import Console
 
 from checker.errors import CheckerError
-from checker.output import render
+from checker.output import STREAMED_FORMATS, render, stream_run
 from checker.output.html import render_check_html, stored_transcripts
 from checker.runner import load_run
-from checker.store import open_store
+from checker.store import count_run_verdicts, open_store
 from cli._app import app
 from cli._check_summary import exit_for_gates
 from cli._config import configured_choice, read_store_path, store_path
 from cli._help import CHECK
-from cli._output import emit
+from cli._output import emit, emit_stream
 from cli._tables import print_rows
 from cli.check_cmd import (
     AllowErrorsOption,
@@ -74,6 +74,10 @@ def runs(
     print_rows(Console(highlight=False), columns, rows, right=("run", *RUN_COUNTS), title="run ")
 
 
+LARGE_RUN = 100_000
+"""``report`` of a run with more verdicts than this streams table, json and jsonl."""
+
+
 @app.command(rich_help_panel=CHECK)
 def report(
     run: Annotated[str, typer.Argument(help="The run id (see `constitution runs`) or 'latest'.")],
@@ -94,11 +98,15 @@ def report(
     if not path.exists():
         raise CheckerError(f"no results store at {path}: no run to report")
     with open_store(path) as store:
-        result = load_run(store, run)
+        large = count_run_verdicts(store, store.get_run(run).id) > LARGE_RUN
+        streamed = large and output_format.value in STREAMED_FORMATS
+        result = load_run(store, run, summary_only=streamed)
         html = output_format is FormatChoice.HTML
         shown = stored_transcripts(store, result) if html else {}
+        if streamed:
+            emit_stream(lambda write: stream_run(store, result, output_format.value, write), out)
     if html:
         emit(render_check_html(result, shown), out)
-    else:
+    elif not streamed:
         emit(render(result, output_format.value), out)
     exit_for_gates(Console(stderr=True, highlight=False), result, fail_on, allow_errors)

@@ -19,6 +19,7 @@ from checker.output._json import (
 )
 from checker.output._junit import render_junit
 from checker.output._markdown import render_markdown
+from checker.output._stream import STREAMED_FORMATS, stream_run
 from checker.output._table import render_table
 from checker.output._text import judgments_line, rate_caption
 from checker.results import RunResult
@@ -51,6 +52,7 @@ __all__ = [
     "RENDERERS",
     "RUN_SCHEMA",
     "RUN_SCHEMA_VERSION",
+    "STREAMED_FORMATS",
     "judgments_line",
     "rate_caption",
     "render",
@@ -60,6 +62,7 @@ __all__ = [
     "render_markdown",
     "render_table",
     "run_document",
+    "stream_run",
     "verdict_from_record",
     "verdict_record",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from checker.output._text import (
     abstained_by_reason,
@@ -17,7 +17,7 @@ from checker.output._text import (
     spend_line,
 )
 from checker.results import RunResult
-from checker.verdict import Outcome
+from checker.verdict import Outcome, Verdict
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -31,6 +31,11 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def render_table(result: RunResult) -> str:
+    return "\n".join(table_head(result) + _findings(result, lambda: result.verdicts)) + "\n"
+
+
+def table_head(result: RunResult) -> list[str]:
+    """Everything but the findings: totals, the per-principle table, worst transcripts."""
     lines = [headline(result), judgments_line(result), counts_line(result), spend_line(result), ""]
     rows = [
         [
@@ -63,36 +68,37 @@ def render_table(result: RunResult) -> str:
             violated = f": {', '.join(t.violated)}" if t.violated else ""
             count = plural(t.violations, "violation")
             lines.append(f"  {result.named(t.transcript_id)}  {count}{errors}{violated}")
-    lines += _findings(result)
-    return "\n".join(lines) + "\n"
+    return lines
 
 
-def _findings(result: RunResult) -> list[str]:
-    lines: list[str] = []
-    violations = [v for v in result.verdicts if v.outcome is Outcome.VIOLATES]
-    if violations:
-        lines += ["", "violations:"]
-        for v in violations:
+def table_findings(result: RunResult, verdicts: Callable[[], Iterable[Verdict]]) -> Iterator[str]:
+    """The findings (violations, abstentions, errors), one line at a time; ``verdicts``
+    gives a fresh pass over the run's verdicts each time it is called."""
+    if result.totals.violations or result.outcomes.get(Outcome.VIOLATES.value):
+        yield from ("", "violations:")
+        for v in verdicts():
+            if v.outcome is not Outcome.VIOLATES:
+                continue
             score = f" score {v.score:.2f}" if v.score is not None else ""
             flag = "  [no verifiable evidence]" if v.unsupported_violation else ""
             sample = f" sample {v.sample_index}" if result.run.samples > 1 else ""
-            lines.append(
-                f"  {result.named(v.transcript_id)} x {v.principle_id}{sample}:{score}{flag}"
-            )
+            yield f"  {result.named(v.transcript_id)} x {v.principle_id}{sample}:{score}{flag}"
             if v.rationale:
-                lines.append(f"    {short(v.rationale)}")
-            lines += [f"    {evidence_line(e)}" for e in v.evidence]
+                yield f"    {short(v.rationale)}"
+            yield from (f"    {evidence_line(e)}" for e in v.evidence)
     if result.totals.abstained:
-        lines += ["", "abstained (not graded: neither a pass, a violation nor n/a):"]
+        yield from ("", "abstained (not graded: neither a pass, a violation nor n/a):")
         groups = {g.reason: g for g in result.totals.abstentions}
-        for reason, ids in abstained_by_reason(result).items():
+        for reason, ids in abstained_by_reason(result, verdicts()).items():
             count = groups[reason].judgments if reason in groups else 0
-            lines.append(f"  {reason}: {plural(count, 'judgment')} on {id_list(ids)}")
-    errors = [v for v in result.verdicts if v.outcome is Outcome.ERROR]
-    if errors:
-        lines += ["", "errors:"]
-        for v in errors:
-            lines.append(
-                f"  {result.named(v.transcript_id)} x {v.principle_id}: {short(v.error or 'error')}"
-            )
-    return lines
+            yield f"  {reason}: {plural(count, 'judgment')} on {id_list(ids)}"
+    if result.totals.errors:
+        yield from ("", "errors:")
+        for v in verdicts():
+            if v.outcome is Outcome.ERROR:
+                name = result.named(v.transcript_id)
+                yield f"  {name} x {v.principle_id}: {short(v.error or 'error')}"
+
+
+def _findings(result: RunResult, verdicts: Callable[[], Iterable[Verdict]]) -> list[str]:
+    return list(table_findings(result, verdicts))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 
 from checker.results import PrincipleSummary, RunResult
-from checker.verdict import Evidence, Outcome
+from checker.verdict import Evidence, Outcome, Verdict
 
 RATIONALE_CHARS = 240
 
@@ -43,7 +44,9 @@ def judgments_line(result: RunResult) -> str:
 
 
 def _graded_breakdown(result: RunResult) -> str:
-    counts = Counter(v.outcome for v in result.verdicts)
+    counts = Counter({Outcome(k): n for k, n in result.outcomes.items()})
+    if not counts:
+        counts = Counter(v.outcome for v in result.verdicts)
     judge_na = counts[Outcome.NOT_APPLICABLE] - result.totals.out_of_scope
     parts = [
         f"{counts[Outcome.COMPLIES]} complies",
@@ -103,10 +106,13 @@ def counts_line(result: RunResult) -> str:
     )
 
 
-def abstained_by_reason(result: RunResult) -> dict[str, list[str]]:
-    """The principle ids each abstention reason covers, in the order of ``totals.abstentions``."""
+def abstained_by_reason(
+    result: RunResult, verdicts: Iterable[Verdict] | None = None
+) -> dict[str, list[str]]:
+    """The principle ids each abstention reason covers, in the order of ``totals.abstentions``
+    (from ``verdicts``, by default the result's)."""
     found: dict[str, list[str]] = {g.reason: [] for g in result.totals.abstentions}
-    for verdict in result.verdicts:
+    for verdict in result.verdicts if verdicts is None else verdicts:
         if verdict.outcome is Outcome.ABSTAINED:
             ids = found.setdefault(verdict.abstention or "no reason given", [])
             if verdict.principle_id not in ids:

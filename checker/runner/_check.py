@@ -26,11 +26,12 @@ from typing import Any, Literal
 from checker.errors import CheckerError
 from checker.judges import Batching, Judge, require_batching, run_stats_of
 from checker.results import RunInfo, RunResult, RunTotals, build_result
+from checker.results_stream import summarise_linked
 from checker.runner._batch import BatchCheck
 from checker.runner._batch_books import POLL_FIRST_S, BatchProgressCallback
 from checker.runner._executor import CheckProgress, Executor, ProgressCallback
 from checker.runner._planner import Planner, select_principles
-from checker.store import LinkedVerdict, RunStatus, Store
+from checker.store import LinkedVerdict, RunRecord, RunStatus, Store
 from checker.store._batches import SUBMITTED
 from checker.transcript import Transcript
 from checker.verdict import Usage, Verdict
@@ -90,6 +91,7 @@ async def arun_check(
     wait: bool = True,
     batch_progress: BatchProgressCallback | None = None,
     poll_s: float = POLL_FIRST_S,
+    keep_verdicts: bool = True,
 ) -> RunResult:
     """Grade ``transcripts`` against the constitution's principles; return the run's result.
 
@@ -104,6 +106,8 @@ async def arun_check(
     ``batch`` grades through the judge's batch engine (see :mod:`checker.runner._batch`;
     ``wait=False`` returns once the batches are submitted, ``batch_progress`` is told
     how they go while the run waits, polling every ``poll_s`` seconds and slower).
+    ``keep_verdicts=False`` returns only the summary (``summary_only``): memory stays
+    flat for any number of transcripts; render it with :func:`checker.output.stream_run`.
     """
     _check_options(samples, concurrency, mode)
     if max_cost is not None and max_cost < 0:
@@ -155,9 +159,11 @@ async def arun_check(
         if not wait and store.batches(run_id=run_id, states=[SUBMITTED]):
             status = RunStatus.SUBMITTED
     finally:
-        totals, linked = _finish(store, run_id, status, previous, work, started)
+        totals = _finish(store, run_id, status, previous, work, started)
     order = [p.id for p in selected]
-    result = load_run(store, run_id, principle_order=order, totals=totals, linked=linked)
+    if not keep_verdicts:
+        return load_run(store, run_id, principle_order=order, totals=totals, summary_only=True)
+    result = load_run(store, run_id, principle_order=order, totals=totals)
     known = seen if previous is None else {**result.locations, **seen}  # resumed: both
     return result.model_copy(update={"locations": known})
 
@@ -232,9 +238,24 @@ def load_run(
     principle_order: Sequence[str] | None = None,
     totals: RunTotals | None = None,
     linked: Sequence[LinkedVerdict] | None = None,
+    summary_only: bool = False,
 ) -> RunResult:
-    """Rebuild a run's result from the store (``constitution report RUN``)."""
+    """Rebuild a run's result from the store (``constitution report RUN``).
+
+    ``summary_only``: totals and summaries in one streamed pass, without the pairs
+    and verdicts (for runs too large to hold; see :mod:`checker.results_stream`).
+    """
     record = store.get_run(run_id)
+    if summary_only:
+        known = RunTotals.model_validate(record.totals) if record.totals else RunTotals()
+        order = principle_order or record.options.get("principles", ())
+        return summarise_linked(
+            _run_info(record),
+            store.iter_run_verdicts(record.id),
+            totals or known,
+            order,
+            with_spend=totals is None and not record.totals,
+        )
     if linked is None:
         linked = store.run_verdicts(record.id)
     verdicts = [item.verdict for item in linked]
@@ -245,7 +266,13 @@ def load_run(
             totals = _spend(totals, made).model_copy(
                 update={"cache_hits": sum(item.cache_hit for item in linked)}
             )
-    info = RunInfo(
+    order = principle_order or record.options.get("principles", ())
+    result = build_result(_run_info(record), verdicts, totals, order)
+    return result.model_copy(update={"locations": _locations(store, verdicts)})
+
+
+def _run_info(record: RunRecord) -> RunInfo:
+    return RunInfo(
         id=record.id,
         started=record.started,
         finished=record.finished,
@@ -259,9 +286,6 @@ def load_run(
         samples=int(record.options.get("samples", 1)),
         skipped=tuple(record.options.get("skipped", ())),
     )
-    order = principle_order or record.options.get("principles", ())
-    result = build_result(info, verdicts, totals, order)
-    return result.model_copy(update={"locations": _locations(store, verdicts)})
 
 
 def _noting_locations(
@@ -392,28 +416,25 @@ def _finish(
     previous: RunTotals | None,
     executor: Executor | BatchCheck,
     started: float,
-) -> tuple[RunTotals, list[LinkedVerdict]]:
-    """Write the run's totals (spend counted from the verdicts it made) and its status."""
-    linked = store.run_verdicts(run_id)
-    made = [item.verdict for item in linked if not item.cache_hit]
+) -> RunTotals:
+    """Write the run's totals (spend counted from the verdicts it made) and its status;
+    one streamed pass over the run's verdicts, whatever their number."""
     before = previous or RunTotals()
-    spent = _spend(RunTotals(), made).model_copy(
-        update={
-            "calls": before.calls + executor.calls,
-            "cache_hits": sum(item.cache_hit for item in linked),
-            "out_of_scope": before.out_of_scope + executor.out_of_scope,
-            "wall_s": before.wall_s + (time.perf_counter() - started),
-            "not_graded": executor.not_graded,
-            "stopped": executor.stopped if executor.not_graded else None,
-            "batches": before.batches + executor.batches_created,
-        }
+    counts = RunTotals(
+        calls=before.calls + executor.calls,
+        out_of_scope=before.out_of_scope + executor.out_of_scope,
+        wall_s=before.wall_s + (time.perf_counter() - started),
+        not_graded=executor.not_graded,
+        stopped=executor.stopped if executor.not_graded else None,
+        batches=before.batches + executor.batches_created,
     )
     totals = RunTotals.model_validate(
-        {**spent.model_dump(), **_judge_stats(executor.judge, before)}
+        {**counts.model_dump(), **_judge_stats(executor.judge, before)}
     )
-    result = build_result(_placeholder_info(run_id), [item.verdict for item in linked], totals)
-    store.finish_run(run_id, status, result.totals.model_dump(mode="json"))
-    return result.totals, linked
+    linked = store.iter_run_verdicts(run_id)
+    summary = summarise_linked(_placeholder_info(run_id), linked, totals, with_spend=True)
+    store.finish_run(run_id, status, summary.totals.model_dump(mode="json"))
+    return summary.totals
 
 
 def _judge_stats(judge: Judge, before: RunTotals) -> dict[str, Any]:

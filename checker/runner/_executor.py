@@ -49,6 +49,8 @@ class CheckProgress:
 
 
 ProgressCallback = Callable[[CheckProgress], None]
+SAVED_MEMORY = 4096
+"""Transcript hashes remembered as saved (the store ignores a second save anyway)."""
 
 
 class Executor:
@@ -186,7 +188,9 @@ class Executor:
         )
 
     def _save_transcript(self, transcript: Transcript, transcript_hash: str) -> None:
-        if transcript_hash not in self._saved:
+        if transcript_hash not in self._saved:  # the last few only: memory stays flat
+            if len(self._saved) >= SAVED_MEMORY:
+                self._saved.clear()
             self._saved.add(transcript_hash)
             self.store.save_transcript(transcript, transcript_hash)
 

@@ -287,6 +287,21 @@ class Store(ClaimsMixin, BatchesMixin):
             linked.append(LinkedVerdict(verdict, bool(cache_hit)))
         return linked
 
+    def iter_run_verdicts(self, run_id: int) -> Iterator[LinkedVerdict]:
+        """A run's verdicts ordered by (transcript, principle, sample), read as iterated:
+        memory stays flat however large the run."""
+        rows = self.db.execute(
+            "SELECT rv.transcript_id, rv.cache_hit, v.verdict FROM run_verdicts rv"
+            " JOIN verdicts v ON v.id = rv.verdict_id WHERE rv.run_id = ?"
+            " ORDER BY rv.transcript_id, rv.principle_id, rv.sample_index",
+            (run_id,),
+        )
+        for transcript_id, cache_hit, text in rows:
+            verdict = Verdict.model_validate_json(text)
+            if verdict.transcript_id != transcript_id:
+                verdict = verdict.model_copy(update={"transcript_id": transcript_id})
+            yield LinkedVerdict(verdict, bool(cache_hit))
+
     def run_done_pairs(self, run_id: int) -> set[tuple[str, str, int]]:
         """(transcript id, principle id, sample) a run already holds a non-error verdict for."""
         rows = self.db.execute(

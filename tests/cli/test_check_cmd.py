@@ -384,3 +384,19 @@ def test_max_cost_leaves_work_not_graded_and_says_so(
     assert "stopped: 4 judgments not graded" in result.err
     assert "--resume 1 grades them" in result.err
     assert "gate failed: --fail-on violates: 4 judgments not graded" in result.err
+
+
+def test_a_stream_of_transcripts_is_reported_from_the_store(
+    work: Path, judges: _Judges, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("cli.check_cmd.PREFETCH", 2)  # three transcripts: a stream
+    result = run_cli("check", "rules.yaml", "chats.jsonl", "--format", "json", "--db", "s.db")
+    assert result.code == 0, result.err
+    document = json.loads(result.out)
+    assert document["totals"]["judgments"] == 6
+    assert len(document["verdicts"]) == 6
+    assert len(document["pairs"]) == 6
+    table = run_cli("check", "rules.yaml", "chats.jsonl", "--db", "s.db", "--fail-on", "violates")
+    assert table.code == 1
+    assert "t1 x p.one: score 0.00" in table.out
+    assert "gate failed: --fail-on violates: 1 pair violates p.one" in table.err
