@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -11,15 +16,15 @@ from checker.errors import JudgeConfigError
 from checker.runner import arun_check, run_check
 from checker.store import open_store
 from checker.verdict import Outcome
-from tests.checker.anthropic_helpers import CONSTITUTION, make_judge, transcript
+from tests.checker.anthropic_helpers import CONSTITUTION, make_judge
+from tests.checker.batch_worker import transcripts
 from tests.checker.stub_judge import StubJudge
 from tests.fakeapi import BatchFaults, FakeConfig, FakeMessagesAPI
 
 PRINCIPLES = len(CONSTITUTION.active_principles())
 
 
-def _transcripts(n: int = 4) -> list:
-    return [transcript(f"t{i}", "FORBIDDEN" if i == 0 else f"Fine answer {i}.") for i in range(n)]
+_transcripts = transcripts
 
 
 def _check(api: FakeMessagesAPI, db: Path, **options: object):  # type: ignore[no-untyped-def]
@@ -178,3 +183,23 @@ def _dies_before(method):  # type: ignore[no-untyped-def]
         raise Crash
 
     return dying
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_kill_9_while_polling_then_resume_creates_no_batch_again(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    root = Path(__file__).resolve().parents[2]
+    with FakeMessagesAPI(FakeConfig(batch_delay_s=3.0)) as api:
+        command = [sys.executable, "-m", "tests.checker.batch_worker", str(db), api.base_url]
+        worker = subprocess.Popen(command, cwd=root, env={**os.environ, "PYTHONPATH": str(root)})
+        deadline = time.monotonic() + 60
+        while api.backend.batches.created == 0:
+            assert worker.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+        time.sleep(0.3)  # the batch id is stored; the worker polls
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        again = _check(api, db, resume=1)
+        assert api.backend.batches.created == 1
+        assert api.stats.messages == 0
+    assert again.totals.judgments == 4 * PRINCIPLES
