@@ -12,6 +12,8 @@ See :mod:`checker.runner._batch_books` for the order of writes.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import Iterable, Iterator
 
@@ -77,11 +79,16 @@ class BatchCheck:
         if wait:
             await self.books.wait()
         self._canceled = self.store.run_canceled_pairs(self.run_id)
+        renewing = asyncio.create_task(self.leases.keep_alive())  # claims held until submitted
         try:
             for transcript in transcripts:
                 await self._plan(planner.plan(transcript))
+                await asyncio.sleep(0)  # let the renewal run
             await self._flush()
         finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
             self.leases.release()
         if wait:
             await self.books.wait()
