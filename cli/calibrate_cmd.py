@@ -59,6 +59,7 @@ from cli._judges import (
     DEFAULT_JUDGE,
     BaseUrlOption,
     JudgeOption,
+    MaxCostOption,
     ModelOption,
     TimeoutOption,
     build_judge,
@@ -143,6 +144,7 @@ def calibrate(
     db: DbOption = None,
     output_format: FormatOption = ReportFormat.TABLE,
     out: OutOption = None,
+    max_cost: MaxCostOption = None,
 ) -> None:
     """Compare the judge's verdicts with human labels: accuracy, precision, recall, F1, kappa.
 
@@ -191,6 +193,7 @@ def calibrate(
                 concurrency=concurrency,
                 confirm_labels=confirm_labels,
                 progress=show,
+                max_cost=max_cost,
             ),
         )
     if output_format is ReportFormat.JSON:

@@ -32,7 +32,7 @@ from checker.behaviour_diff import (
 from checker.diff_output import render_diff_json, render_diff_markdown, unbumped
 from checker.errors import CheckerError
 from checker.judges import Judge, close_judge
-from checker.runner import CheckProgress, ProgressCallback
+from checker.runner import CheckProgress, ProgressCallback, SpendingCap, arun_check
 from checker.store import open_store
 from checker.transcript import Transcript
 from checker.transcripts import load_checked_transcripts
@@ -45,6 +45,7 @@ from cli._judges import (
     DEFAULT_JUDGE,
     BaseUrlOption,
     JudgeOption,
+    MaxCostOption,
     ModelOption,
     TimeoutOption,
     build_judge,
@@ -172,6 +173,7 @@ def diff(
         int, typer.Option(min=0, help="How many transcripts the noise estimate re-grades.")
     ] = DEFAULT_NOISE_TRANSCRIPTS,
     concurrency: Annotated[int, typer.Option(min=1, help="Most judge calls in flight.")] = 16,
+    max_cost: MaxCostOption = None,
     output_format: Annotated[
         DiffFormat,
         typer.Option("--format", help="terminal, markdown (PR comment), json or html."),
@@ -211,6 +213,8 @@ def diff(
         "noise_transcripts": noise_transcripts,
         "concurrency": concurrency,
     }
+    if max_cost is not None:
+        options["checker"] = SpendingCap(max_cost, "behaviour diff").checker(arun_check)
     if against:
         rules = _import_revision(old) if prose else load_revision(old)
         grader = build_judge(judge, model, timeout, base_url=base_url)

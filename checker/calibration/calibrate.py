@@ -22,7 +22,13 @@ from checker.calibration.registry import LabelRegistry, StampedLabel, bind_label
 from checker.errors import CheckerError
 from checker.judges import Judge
 from checker.results import PairResult
-from checker.runner import DEFAULT_CONCURRENCY, CheckProgress, ProgressCallback, arun_check
+from checker.runner import (
+    DEFAULT_CONCURRENCY,
+    CheckProgress,
+    ProgressCallback,
+    SpendingCap,
+    arun_check,
+)
 from checker.store import Store
 from checker.transcript import Transcript
 from checker.verdict import Outcome, Verdict
@@ -121,8 +127,13 @@ async def acalibrate(
     concurrency: int = DEFAULT_CONCURRENCY,
     confirm_labels: bool = False,
     progress: ProgressCallback | None = None,
+    max_cost: float | None = None,
 ) -> CalibrationReport:
     """Grade the labelled pairs with ``judge`` (through ``store``) and compare.
+
+    ``max_cost`` (USD) caps the spend of all the runs together; a calibration the
+    cap would leave incomplete stops with a :class:`CheckerError` (see
+    :class:`checker.runner.SpendingCap`).
 
     Labels for transcripts not in ``transcripts`` are reported as ``unmatched``;
     labels made for another revision of their principle are reported as
@@ -148,6 +159,7 @@ async def acalibrate(
     runs: list[int] = []
     total = len(bound.current) * samples
     finished = 0
+    cap = SpendingCap(max_cost, "calibration")
     for principle_ids, group in _groups(bound.current, found):
         report_to = None if progress is None else _offset(progress, finished, total)
         result = await arun_check(
@@ -159,7 +171,9 @@ async def acalibrate(
             samples=samples,
             concurrency=concurrency,
             progress=report_to,
+            max_cost=cap.remaining(),
         )
+        cap.record(result)
         finished += result.totals.judgments
         runs.append(result.run.id)
         for pair in result.pairs:

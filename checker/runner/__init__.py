@@ -7,6 +7,7 @@ makes itself. See :mod:`checker.runner._check` for how a check proceeds.
 """
 
 from checker.runner._batch_books import BatchProgress, BatchProgressCallback
+from checker.runner._budget import SpendingCap
 from checker.runner._check import (
     DEFAULT_CONCURRENCY,
     MODES,
@@ -29,6 +30,7 @@ __all__ = [
     "CheckProgress",
     "Mode",
     "ProgressCallback",
+    "SpendingCap",
     "arun_check",
     "cache_key",
     "load_run",

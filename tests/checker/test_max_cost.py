@@ -83,3 +83,20 @@ def test_a_stopped_run_resumed_with_a_higher_cap_grades_the_rest(store: Store) -
     assert (again.totals.judgments, again.totals.not_graded) == (12, 0)
     assert again.run.status == "complete"
     assert again.totals.stopped is None
+
+
+def test_one_cap_spans_the_runs_of_a_command(store: Store) -> None:
+    import asyncio
+
+    from checker.errors import CheckerError
+    from checker.runner import SpendingCap, arun_check
+
+    cap = SpendingCap(0.0045, "behaviour diff")
+    check = cap.checker(arun_check)
+    judge = StubJudge()
+    first = asyncio.run(check(CONSTITUTION, _transcripts()[:1], judge, store, concurrency=1))
+    assert first.totals.judgments == 3 and cap.remaining() == pytest.approx(0.0015)
+    with pytest.raises(CheckerError) as caught:
+        asyncio.run(check(CONSTITUTION, _transcripts()[1:], judge, store, concurrency=1))
+    assert "the behaviour diff would be incomplete" in str(caught.value)
+    assert len(judge.calls) == 5

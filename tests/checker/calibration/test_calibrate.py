@@ -298,3 +298,16 @@ def test_abstentions_lower_coverage_not_accuracy(store: Store) -> None:
     markdown = calibration_markdown(report)
     assert "Basis: every score is on the decided pairs only" in markdown
     assert "| **all** | 4 | 2 | 0.500 | 2 | 0 | 1.000 | 1.000 | 1.000 | 1.000 | 1.000 |" in markdown
+
+
+def test_a_calibration_the_spending_cap_would_leave_incomplete_stops(store: Store) -> None:
+    judge = StubJudge()  # $0.001 a call
+    rules = make_constitution("p.one", "p.two", "p.three")
+    with pytest.raises(CheckerError) as caught:
+        calibrate(rules, TRANSCRIPTS, _labels(), judge, store, concurrency=1, max_cost=0.0025)
+    message = str(caught.value)
+    assert "reached the cap" in message and "the calibration would be incomplete" in message
+    assert len(judge.calls) == 3
+    again = calibrate(rules, TRANSCRIPTS, _labels(), judge, store, max_cost=1.0)
+    assert len(judge.calls) == 7  # the three finished were reused
+    assert again.overall is not None
