@@ -52,6 +52,7 @@ from checker.runner import DEFAULT_CONCURRENCY, CheckProgress
 from checker.store import open_store
 from checker.transcripts import TranscriptFormat, load_transcripts, parse_mapping
 from cli._app import app
+from cli._batch_cli import BatchOption
 from cli._config import DB_HELP, configured_choice, store_path
 from cli._files import require_files
 from cli._help import REVIEW
@@ -145,6 +146,7 @@ def calibrate(
     output_format: FormatOption = ReportFormat.TABLE,
     out: OutOption = None,
     max_cost: MaxCostOption = None,
+    batch: BatchOption = False,
 ) -> None:
     """Compare the judge's verdicts with human labels: accuracy, precision, recall, F1, kappa.
 
@@ -194,6 +196,7 @@ def calibrate(
                 confirm_labels=confirm_labels,
                 progress=show,
                 max_cost=max_cost,
+                batch=batch,
             ),
         )
     if output_format is ReportFormat.JSON:

@@ -37,6 +37,7 @@ from checker.store import open_store
 from checker.transcript import Transcript
 from checker.transcripts import load_checked_transcripts
 from cli._app import app
+from cli._batch_cli import BatchOption
 from cli._config import DB_HELP, store_path
 from cli._diff_terminal import print_behaviour_diff, print_text_diff
 from cli._files import require_files
@@ -174,6 +175,7 @@ def diff(
     ] = DEFAULT_NOISE_TRANSCRIPTS,
     concurrency: Annotated[int, typer.Option(min=1, help="Most judge calls in flight.")] = 16,
     max_cost: MaxCostOption = None,
+    batch: BatchOption = False,
     output_format: Annotated[
         DiffFormat,
         typer.Option("--format", help="terminal, markdown (PR comment), json or html."),
@@ -213,6 +215,8 @@ def diff(
         "noise_transcripts": noise_transcripts,
         "concurrency": concurrency,
     }
+    if batch:
+        options["batch"] = True  # waits for the batches: the diff needs every verdict
     if max_cost is not None:
         options["checker"] = SpendingCap(max_cost, "behaviour diff").checker(arun_check)
     if against:

@@ -128,12 +128,14 @@ async def acalibrate(
     confirm_labels: bool = False,
     progress: ProgressCallback | None = None,
     max_cost: float | None = None,
+    batch: bool = False,
 ) -> CalibrationReport:
     """Grade the labelled pairs with ``judge`` (through ``store``) and compare.
 
     ``max_cost`` (USD) caps the spend of all the runs together; a calibration the
     cap would leave incomplete stops with a :class:`CheckerError` (see
-    :class:`checker.runner.SpendingCap`).
+    :class:`checker.runner.SpendingCap`). ``batch`` grades through the judge's batch
+    engine (``check --batch``; the calibration waits for the batches).
 
     Labels for transcripts not in ``transcripts`` are reported as ``unmatched``;
     labels made for another revision of their principle are reported as
@@ -172,6 +174,7 @@ async def acalibrate(
             concurrency=concurrency,
             progress=report_to,
             max_cost=cap.remaining(),
+            batch=batch,
         )
         cap.record(result)
         finished += result.totals.judgments

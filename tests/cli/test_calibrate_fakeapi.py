@@ -118,3 +118,13 @@ def test_selftest_over_the_fake_api(work: Path, api: FakeMessagesAPI, run_cli: R
     assert passing.code == 0
     assert json.loads(passing.out)["passed"] is True
     assert api.stats.messages == 3
+
+
+def test_calibrate_through_batches(work: Path, api: FakeMessagesAPI, run_cli: RunCli) -> None:
+    args = ("calibrate", "rules.yaml", "chats.jsonl", "--labels", "labels.jsonl", "--batch")
+    result = run_cli(*args, "--format", "json", "--db", "r.db")
+    assert result.code == 0, result.err
+    one, two = json.loads(result.out)["principles"]
+    assert (one["metrics"]["accuracy"], two["metrics"]["accuracy"]) == (0.75, 1.0)
+    assert api.stats.messages == 0
+    assert api.backend.batches.created >= 1
