@@ -1,7 +1,7 @@
 """List prices of Claude models, for cost figures in verdicts, summaries and dry runs.
 
 Prices are USD per million tokens from Anthropic's published pricing page (checked
-2026-11). A 5-minute cache write costs 1.25x the input price; a cache read is
+2026-11). A 5-minute cache write costs 1.25x the input price, a 1-hour one 2x; a cache read is
 priced per model (0.1x for most models, 0.05x for Claude Sonnet 5.5).
 A model missing from the table is priced by its family (opus, sonnet, haiku);
 an unknown family costs 0 and :func:`price_for` says so with ``known=False``.
@@ -26,6 +26,8 @@ class Price:
     cache_write: float
     cache_read: float
     known: bool = True
+    cache_write_1h: float = 0.0
+    """A 1-hour cache write (2x the input price); ``cache_write`` is the 5-minute one."""
 
     def cost(self, usage: Usage) -> float:
         """The cost in USD of one call's token usage."""
@@ -36,6 +38,12 @@ class Price:
             + usage.cache_read_tokens * self.cache_read
         ) / 1_000_000
 
+    def cost_with_1h_writes(self, usage: Usage, write_1h_tokens: int) -> float:
+        """The cost of ``usage`` when ``write_1h_tokens`` of its cache writes had the
+        1-hour lifetime (the rest are 5-minute writes)."""
+        extra = write_1h_tokens * (self.cache_write_1h - self.cache_write) / 1_000_000
+        return self.cost(usage) + extra
+
     def at_batch_rate(self) -> Price:
         """These prices as the Message Batches API charges them."""
         return replace(
@@ -44,11 +52,13 @@ class Price:
             output=self.output * BATCH_DISCOUNT,
             cache_write=self.cache_write * BATCH_DISCOUNT,
             cache_read=self.cache_read * BATCH_DISCOUNT,
+            cache_write_1h=self.cache_write_1h * BATCH_DISCOUNT,
         )
 
 
 def _price(input: float, output: float, read: float | None = None) -> Price:
-    return Price(input, output, input * 1.25, input * 0.1 if read is None else read)
+    read = input * 0.1 if read is None else read
+    return Price(input, output, input * 1.25, read, cache_write_1h=input * 2)
 
 
 PRICES: dict[str, Price] = {

@@ -203,3 +203,24 @@ def test_kill_9_while_polling_then_resume_creates_no_batch_again(tmp_path: Path)
         assert api.backend.batches.created == 1
         assert api.stats.messages == 0
     assert again.totals.judgments == 4 * PRINCIPLES
+
+
+def test_one_hour_cache_writes_are_priced_at_their_batch_rate(tmp_path: Path) -> None:
+    from checker.pricing import price_for
+
+    results = {}
+    for ttl in ("5m", "1h"):
+        with FakeMessagesAPI(FakeConfig(batch_delay_s=0.01, batch_write_ttl=ttl)) as api:
+            results[ttl] = _check(api, tmp_path / f"{ttl}.db").totals
+    writes = results["1h"].cache_write_tokens
+    assert writes > 0 and writes == results["5m"].cache_write_tokens
+    price = price_for(make_judge_model()).at_batch_rate()
+    extra = writes * (price.cache_write_1h - price.cache_write) / 1_000_000
+    assert results["1h"].cost_usd == pytest.approx(results["5m"].cost_usd + extra)
+    assert price.cache_write_1h == pytest.approx(price_for(make_judge_model()).input)  # 2x / 2
+
+
+def make_judge_model() -> str:
+    from checker.judges.anthropic import DEFAULT_MODEL
+
+    return DEFAULT_MODEL

@@ -116,6 +116,8 @@ class FakeConfig:
     batch_faults: BatchFaults = field(default_factory=BatchFaults)
     batch_cache: bool = True
     """Batch requests read and write the prompt cache (off: no cache hits in batches)."""
+    batch_write_ttl: str = "5m"
+    """The lifetime batch replies report for their cache writes (``usage.cache_creation``)."""
 
 
 @dataclass
@@ -378,6 +380,12 @@ class FakeBackend:
             usage.update(
                 input_tokens=total, cache_read_input_tokens=0, cache_creation_input_tokens=0
             )
+        written = usage["cache_creation_input_tokens"]
+        one_hour = self.config.batch_write_ttl == "1h"
+        usage["cache_creation"] = {
+            "ephemeral_5m_input_tokens": 0 if one_hour else written,
+            "ephemeral_1h_input_tokens": written if one_hour else 0,
+        }
         self.stats.batch_input_tokens += usage["input_tokens"]
         self.stats.batch_cache_read_tokens += usage["cache_read_input_tokens"]
         self.stats.batch_cache_write_tokens += usage["cache_creation_input_tokens"]

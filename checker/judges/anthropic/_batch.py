@@ -74,7 +74,8 @@ class AnthropicBatching:
         kind = result.type
         if kind == "succeeded":
             usage = usage_of(result.message)
-            usage = usage.model_copy(update={"cost_usd": self.cost(usage)})
+            cost = self._price.cost_with_1h_writes(usage, _write_1h_tokens(result.message))
+            usage = usage.model_copy(update={"cost_usd": cost})
             try:
                 reply = parse_reply(result.message, VerdictReply, self._judge.output, ())
             except MalformedReply as exc:
@@ -103,6 +104,12 @@ class AnthropicBatching:
 
     def cost(self, usage: Usage) -> float:
         return self._price.cost(usage)
+
+
+def _write_1h_tokens(message: Any) -> int:
+    """Cache writes with the 1-hour lifetime, when the usage breaks writes down."""
+    creation = getattr(getattr(message, "usage", None), "cache_creation", None)
+    return int(getattr(creation, "ephemeral_1h_input_tokens", 0) or 0)
 
 
 def _info(batch: Any) -> BatchInfo:
