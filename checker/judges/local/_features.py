@@ -111,6 +111,21 @@ CUES: dict[str, re.Pattern[str]] = {
 """Named phrase families: their names appear in rationales."""
 
 
+READ_HEAD_CHARS = 16_000
+READ_TAIL_CHARS = 4_000
+"""The local judge reads at most the first 16,000 and the last 4,000 characters of a
+reply and of a request: the work per reply is bounded, however long the message
+(a 50 MB reply costs what a 20,000-character one does)."""
+ELISION = "\n[...]\n"
+
+
+def read_window(text: str) -> str:
+    """``text`` as the local judge reads it: whole, or its capped prefix and suffix."""
+    if len(text) <= READ_HEAD_CHARS + READ_TAIL_CHARS:
+        return text
+    return text[:READ_HEAD_CHARS] + ELISION + text[-READ_TAIL_CHARS:]
+
+
 @dataclass(frozen=True, slots=True)
 class Exchange:
     """The part of a transcript the local judge reads."""
@@ -124,7 +139,8 @@ class Exchange:
 
 
 def exchange_of(transcript: Transcript) -> Exchange:
-    """The last assistant reply with text, and the user request it answers."""
+    """The last assistant reply with text, and the user request it answers, each read
+    through :func:`read_window`."""
     messages = transcript.messages
     for index in range(len(messages) - 1, -1, -1):
         message = messages[index]
@@ -133,9 +149,10 @@ def exchange_of(transcript: Transcript) -> Exchange:
                 (m.text for m in reversed(messages[:index]) if m.role is Role.USER and m.text),
                 "",
             )
-            return Exchange(request=request, reply=message.text, reply_index=index)
+            reply = read_window(message.text)
+            return Exchange(request=read_window(request), reply=reply, reply_index=index)
     users = "\n".join(m.text for m in messages if m.role is Role.USER)
-    return Exchange(request=users, reply="", reply_index=-1)
+    return Exchange(request=read_window(users), reply="", reply_index=-1)
 
 
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+")
