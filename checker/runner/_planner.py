@@ -14,6 +14,7 @@ from checker.judges import Judge
 from checker.judges.llm import normalise_server
 from checker.judges.llm.prompts import principle_prompt_hash
 from checker.runner._verdicts import out_of_scope_verdict
+from checker.spill import SpillIndex
 from checker.store import CacheKey, Store
 from checker.transcript import Role, ToolCallPart, Transcript
 from checker.verdict import QuoteMatch, Verdict
@@ -121,12 +122,11 @@ class Planner:
             (p, p.content_hash(), principle_prompt_hash(p, constitution)) for p in principles
         ]
         self._done = store.run_done_pairs(run_id) if run_id is not None else set()
-        self._seen: set[str] = set()
+        self._seen = SpillIndex()  # every id of the run, on disk: memory stays flat
 
     def plan(self, transcript: Transcript) -> Planned:
-        if transcript.id in self._seen:
+        if not self._seen.add(transcript.id):
             raise CheckerError(f"transcript {transcript.id!r}: the id occurs more than once")
-        self._seen.add(transcript.id)
         item = Planned(transcript, transcript.content_hash())
         for sample in range(self.samples):
             for principle, principle_hash, prompt_hash in self._hashes:

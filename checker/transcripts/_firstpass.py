@@ -1,15 +1,17 @@
 """Reading transcripts twice: a first pass checks them all before anything is judged.
 
 The first pass reads every file once, keeping only ids and where they were found
-(memory in proportion to the number of transcripts): invalid records, an id used
-twice in one file, and ids that several files share are known before the check
-starts. Standard input is spooled to a temporary file so that it can be read twice.
-The second pass yields the transcripts, with ids that collide across files qualified
-by their file (``path#id``) and every other id unchanged.
+(in a temporary file, :class:`checker.spill.SpillIndex`: memory stays flat):
+invalid records, an id used twice in one file, and ids that several files share
+are known before the check starts. Standard input is spooled to a temporary file
+so that it can be read twice. The second pass yields the transcripts, with ids
+that collide across files qualified by their file (``path#id``) and every other
+id unchanged.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from checker.errors import TranscriptError
+from checker.spill import SpillIndex
 from checker.transcript import ReasoningPart, TextPart, ToolResultPart, Transcript
 from checker.transcripts._decode import DEFAULT_ENCODING, check_encoding
 from checker.transcripts._load import STDIN, Item, PathLike, TranscriptStream, items_by_file
@@ -90,7 +93,7 @@ def load_checked_transcripts(
 def first_pass(files: Files, warn: Warn | None = None) -> FirstPass:
     """Read every file once: invalid records, ids repeated in a file, ids shared by files."""
     found = FirstPass()
-    first: dict[str, tuple[str, str]] = {}  # id -> (file, where in it)
+    first = SpillIndex()  # id -> file and where in it, on disk: memory stays flat
     for name, items in files:
         for ordinal, item in enumerate(items):
             if isinstance(item, TranscriptError):
@@ -98,9 +101,10 @@ def first_pass(files: Files, warn: Warn | None = None) -> FirstPass:
                 continue
             found.transcripts += 1
             where = _where(item, name, ordinal)
-            earlier = first.get(item.id)
+            seen = first.get(item.id)
+            earlier = None if seen is None else tuple(json.loads(seen))
             if earlier is None:
-                first[item.id] = (name, where)
+                first.add(item.id, json.dumps([name, where]))
             elif earlier[0] == name:
                 line = item.metadata.get("line") if where.startswith("line ") else None
                 error = TranscriptError(
@@ -115,6 +119,7 @@ def first_pass(files: Files, warn: Warn | None = None) -> FirstPass:
                 found.collisions.add(item.id)
             if warn is not None:
                 _warn_if_large(item, name, where, warn)
+    first.close()
     return found
 
 
