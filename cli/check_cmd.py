@@ -39,10 +39,8 @@ from checker.output.html import render_check_html, stored_transcripts
 from checker.results import RunResult
 from checker.runner import (
     DEFAULT_CONCURRENCY,
-    CheckPlan,
     CheckProgress,
     arun_check,
-    plan_check,
 )
 from checker.sampling import first_transcripts, sample_transcripts
 from checker.store import RunStatus, Store, open_store
@@ -57,10 +55,10 @@ from cli._app import app
 from cli._batch_cli import (
     BatchOption,
     NoWaitOption,
-    batch_plan_lines,
     batch_progress_printer,
     check_batch_options,
 )
+from cli._check_plan import describe_plan, plan_run
 from cli._check_summary import exit_for_gates, print_judge_notes, print_summary
 from cli._config import DB_HELP, configured_choice, store_path
 from cli._files import require_files
@@ -217,9 +215,9 @@ def check(
     with open_store(store_path(db)) as store:
         if dry_run:
             plan = asyncio.run(
-                _plan(grader, rules, items, store, principle, samples, mode.value, batch)
+                plan_run(grader, rules, items, store, principle, samples, mode.value, batch)
             )
-            emit(_describe_plan(plan, grader), out)
+            emit(describe_plan(plan, grader), out)
             _report_skipped(err, stream)
             return
         if resume is not None:
@@ -318,55 +316,6 @@ def _select(
         err.print(f"sample: {len(drawn.items)} of {drawn.total:,} transcripts (--seed {seed})")
         return drawn.items
     return items
-
-
-async def _plan(
-    judge: Judge,
-    rules: Constitution,
-    items: Iterable[Transcript],
-    store: Store,
-    principles: list[str] | None,
-    samples: int,
-    mode: str,
-    batch: bool,
-) -> CheckPlan:
-    try:
-        return await plan_check(
-            rules,
-            items,
-            judge,
-            store,
-            principles=principles,
-            samples=samples,
-            mode=mode,
-            batch=batch,
-        )
-    finally:
-        await close_judge(judge)
-
-
-def _describe_plan(plan: CheckPlan, judge: Judge) -> str:
-    lines = [
-        f"dry run: {plan.transcripts} transcripts x {plan.principles} principles"
-        f" = {plan.judgments} judgments ({plan.mode})",
-        f"  cached: {plan.cache_hits}, out of scope: {plan.out_of_scope},"
-        f" to judge: {plan.to_judge} in {plan.calls} calls to {judge.name}/{judge.model}",
-    ]
-    if plan.estimate is not None:
-        e = plan.estimate
-        known = getattr(judge, "price_known", True)
-        cost = f"${e.cost_usd:.4f}" if known else f"unknown (no price for {judge.model})"
-        lines.append(
-            f"  estimate: {e.input_tokens:,} input, {e.cache_write_tokens:,} cache write,"
-            f" {e.cache_read_tokens:,} cache read, {e.output_tokens:,} output tokens;"
-            f" cost {cost}"
-        )
-        method = getattr(judge, "estimate_method", None)
-        if method:
-            lines.append(f"  ({method})")
-    else:
-        lines.append("  estimate: this judge cannot estimate tokens or cost")
-    return "\n".join(lines + batch_plan_lines(plan))
 
 
 class _RateColumn(ProgressColumn):

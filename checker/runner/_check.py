@@ -20,16 +20,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from checker.errors import CheckerError
-from checker.judges import Batching, Judge, require_batching, run_stats_of
+from checker.judges import Judge, require_batching, run_stats_of
 from checker.results import RunInfo, RunResult, RunTotals, build_result
 from checker.results_stream import summarise_linked
 from checker.runner._batch import BatchCheck
 from checker.runner._batch_books import POLL_FIRST_S, BatchProgressCallback
 from checker.runner._executor import CheckProgress, Executor, ProgressCallback
+from checker.runner._plan import Mode, add_usage, check_options
 from checker.runner._planner import Planner, select_principles
 from checker.store import LinkedVerdict, RunRecord, RunStatus, Store
 from checker.store._batches import SUBMITTED
@@ -37,29 +37,7 @@ from checker.transcript import Transcript
 from checker.verdict import Usage, Verdict
 from constitution.model import Constitution
 
-Mode = Literal["per-principle", "grouped"]
-MODES: tuple[str, ...] = ("per-principle", "grouped")
 DEFAULT_CONCURRENCY = 32
-
-
-@dataclass(frozen=True, slots=True)
-class CheckPlan:
-    """What a check would do (``--dry-run``): nothing is graded or stored."""
-
-    transcripts: int
-    principles: int
-    judgments: int
-    cache_hits: int
-    out_of_scope: int
-    to_judge: int
-    calls: int
-    mode: str
-    estimate: Usage | None
-    """The judge's own estimate of the calls' tokens and cost, if it can make one."""
-    batch_cost_usd: float | None = None
-    """``batch``: the estimate at batch prices, with the cache hits the estimate counts."""
-    batch_cost_no_cache_usd: float | None = None
-    """``batch``: the estimate at batch prices if no request hit the prompt cache."""
 
 
 def run_check(
@@ -109,7 +87,7 @@ async def arun_check(
     ``keep_verdicts=False`` returns only the summary (``summary_only``): memory stays
     flat for any number of transcripts; render it with :func:`checker.output.stream_run`.
     """
-    _check_options(samples, concurrency, mode)
+    check_options(samples, concurrency, mode)
     if max_cost is not None and max_cost < 0:
         raise CheckerError(f"max cost must be 0 or more, not {max_cost}")
     if resume is not None and store.get_run(resume).options.get("batch"):
@@ -166,69 +144,6 @@ async def arun_check(
     result = load_run(store, run_id, principle_order=order, totals=totals)
     known = seen if previous is None else {**result.locations, **seen}  # resumed: both
     return result.model_copy(update={"locations": known})
-
-
-async def plan_check(
-    constitution: Constitution,
-    transcripts: Iterable[Transcript],
-    judge: Judge,
-    store: Store,
-    *,
-    principles: Sequence[str] | None = None,
-    samples: int = 1,
-    mode: Mode | str = "per-principle",
-    batch: bool = False,
-) -> CheckPlan:
-    """What :func:`arun_check` would grade, and the judge's estimate of its cost
-    (with ``batch``, also at batch prices, with and without cache hits)."""
-    _check_options(samples, 1, mode)
-    batching = require_batching(judge) if batch else None
-    if batch and mode == "grouped":
-        raise CheckerError("--batch grades per principle: leave out --mode grouped")
-    grouped = mode == "grouped" and hasattr(judge, "grade_many")
-    selected = select_principles(constitution, principles)
-    planner = Planner(selected, constitution, judge, store, samples, run_id=None)
-    count = hits = out_of_scope = misses = calls = 0
-    estimate = Usage() if hasattr(judge, "estimate") else None
-    for transcript in transcripts:
-        item = planner.plan(transcript)
-        count += 1
-        hits += len(item.hits) + item.done
-        out_of_scope += len(item.out_of_scope)
-        misses += len(item.misses)
-        calls += len({s for s, _ in item.misses}) if grouped else len(item.misses)
-        if estimate is not None and item.misses:
-            unique = {principle.id: principle for _, principle in item.misses}
-            todo = list(unique.values())
-            used = await judge.estimate(transcript, todo, constitution, grouped=grouped)  # type: ignore[attr-defined]
-            estimate = _add_usage(estimate, used, times=len(item.misses) // len(todo))
-    return CheckPlan(
-        transcripts=count,
-        principles=len(selected),
-        judgments=count * len(selected) * samples,
-        cache_hits=hits,
-        out_of_scope=out_of_scope,
-        to_judge=misses,
-        calls=calls,
-        mode="grouped" if grouped else "per-principle",
-        estimate=estimate,
-        **_batch_costs(batching, estimate),
-    )
-
-
-def _batch_costs(batching: Batching | None, estimate: Usage | None) -> dict[str, float]:
-    if batching is None or estimate is None:
-        return {}
-    uncached = Usage(
-        input_tokens=estimate.input_tokens
-        + estimate.cache_read_tokens
-        + estimate.cache_write_tokens,
-        output_tokens=estimate.output_tokens,
-    )
-    return {
-        "batch_cost_usd": batching.cost(estimate),
-        "batch_cost_no_cache_usd": batching.cost(uncached),
-    }
 
 
 def load_run(
@@ -314,15 +229,6 @@ def _locations(store: Store, verdicts: Sequence[Verdict]) -> dict[str, str]:
     return {tid: found[digest] for tid, digest in hashes.items() if digest in found}
 
 
-def _check_options(samples: int, concurrency: int, mode: str) -> None:
-    if samples < 1:
-        raise CheckerError(f"samples must be at least 1, not {samples}")
-    if concurrency < 1:
-        raise CheckerError(f"concurrency must be at least 1, not {concurrency}")
-    if mode not in MODES:
-        raise CheckerError(f"unknown mode {mode!r}: expected one of {', '.join(MODES)}")
-
-
 def _open_run(
     store: Store,
     constitution: Constitution,
@@ -383,21 +289,10 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def _add_usage(total: Usage, more: Usage, *, times: int = 1) -> Usage:
-    times = max(times, 1)
-    return Usage(
-        input_tokens=total.input_tokens + more.input_tokens * times,
-        cache_read_tokens=total.cache_read_tokens + more.cache_read_tokens * times,
-        cache_write_tokens=total.cache_write_tokens + more.cache_write_tokens * times,
-        output_tokens=total.output_tokens + more.output_tokens * times,
-        cost_usd=total.cost_usd + more.cost_usd * times,
-    )
-
-
 def _spend(totals: RunTotals, made: Iterable[Verdict]) -> RunTotals:
     usage = Usage()
     for verdict in made:
-        usage = _add_usage(usage, verdict.usage)
+        usage = add_usage(usage, verdict.usage)
     return totals.model_copy(
         update={
             "input_tokens": usage.input_tokens,

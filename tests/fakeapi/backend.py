@@ -367,32 +367,6 @@ class FakeBackend:
             "usage": usage,
         }
 
-    def answer_batch_request(self, params: dict[str, Any]) -> dict[str, Any]:
-        """The message one batch request gets (its cache writes readable at once)."""
-        if self.config.batch_cache:
-            reply, usage, writes = self._answer(params, None)
-            expiry = time.monotonic() + self.config.cache_ttl_s
-            for key in writes:
-                self._cache[key] = expiry
-        else:
-            total = sum(tokens for _, tokens, _ in _blocks(params))
-            reply, usage, _ = self._answer(params, None)
-            usage.update(
-                input_tokens=total, cache_read_input_tokens=0, cache_creation_input_tokens=0
-            )
-        written = usage["cache_creation_input_tokens"]
-        one_hour = self.config.batch_write_ttl == "1h"
-        usage["cache_creation"] = {
-            "ephemeral_5m_input_tokens": 0 if one_hour else written,
-            "ephemeral_1h_input_tokens": written if one_hour else 0,
-        }
-        self.stats.batch_input_tokens += usage["input_tokens"]
-        self.stats.batch_cache_read_tokens += usage["cache_read_input_tokens"]
-        self.stats.batch_cache_write_tokens += usage["cache_creation_input_tokens"]
-        self.stats.batch_output_tokens += usage["output_tokens"]
-        reply["id"] = f"msg_batch_{self.batches.requests}"
-        return reply
-
     def _cache_usage(self, request: dict[str, Any]) -> tuple[dict[str, int], tuple[str, ...]]:
         blocks = _blocks(request)
         total = sum(tokens for _, tokens, _ in blocks)

@@ -160,8 +160,36 @@ class FakeBatches:
         if fault is not None:
             error = {"type": "error", "error": {"type": fault, "message": f"fake {fault}"}}
             return {"custom_id": custom_id, "result": {"type": "errored", "error": error}}
-        message = self.backend.answer_batch_request(request["params"])
+        message = self._answer(request["params"])
         return {"custom_id": custom_id, "result": {"type": "succeeded", "message": message}}
+
+    def _answer(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The message one batch request gets (its cache writes readable at once)."""
+        from tests.fakeapi.backend import _blocks
+
+        if self.backend.config.batch_cache:
+            reply, usage, writes = self.backend._answer(params, None)
+            expiry = time.monotonic() + self.backend.config.cache_ttl_s
+            for key in writes:
+                self.backend._cache[key] = expiry
+        else:
+            total = sum(tokens for _, tokens, _ in _blocks(params))
+            reply, usage, _ = self.backend._answer(params, None)
+            usage.update(
+                input_tokens=total, cache_read_input_tokens=0, cache_creation_input_tokens=0
+            )
+        written = usage["cache_creation_input_tokens"]
+        one_hour = self.backend.config.batch_write_ttl == "1h"
+        usage["cache_creation"] = {
+            "ephemeral_5m_input_tokens": 0 if one_hour else written,
+            "ephemeral_1h_input_tokens": written if one_hour else 0,
+        }
+        self.backend.stats.batch_input_tokens += usage["input_tokens"]
+        self.backend.stats.batch_cache_read_tokens += usage["cache_read_input_tokens"]
+        self.backend.stats.batch_cache_write_tokens += usage["cache_creation_input_tokens"]
+        self.backend.stats.batch_output_tokens += usage["output_tokens"]
+        reply["id"] = f"msg_batch_{self.requests}"
+        return reply
 
     def _fault(self, custom_id: str, seen: str) -> str | None:
         faults = self.backend.config.batch_faults
