@@ -14,6 +14,8 @@ from checker.errors import CheckerError
 from checker.judges import BatchInfo, Batching, batching_of, close_judge
 from checker.store import BatchRow, Store, open_store
 from cli._app import app
+from cli._config import store_path
+from cli._help import CHECK
 from cli._judges import DEFAULT_JUDGE, JudgeOption, ModelOption, build_judge
 from cli._output import emit
 from cli.check_cmd import DbOption
@@ -21,7 +23,7 @@ from cli.check_cmd import DbOption
 OPEN_STATES = ("preparing", "submitted")
 
 
-@app.command()
+@app.command(rich_help_panel=CHECK)
 def batches(
     db: DbOption = None,
     judge: JudgeOption = DEFAULT_JUDGE,
@@ -42,8 +44,12 @@ def batches(
     """List the batches of `check --batch` runs with their state and counts; cancel some.
 
     Open batches are asked about at the provider (needs the judge's API key).
+
+    \b
+    Example:
+      constitution batches --run latest
     """
-    with open_store(db) as store:
+    with open_store(store_path(db)) as store:
         run_id = store.get_run(run).id if run is not None else None
         rows = store.batches(run_id=run_id)
         grader = build_judge(judge, model)
