@@ -17,9 +17,9 @@ cross-validation grouped by prompt (the five responses to one prompt are always 
 same fold; each fitted judge chooses its abstention band by an inner cross-validation
 on its training folds only): on the pairs it decided, accuracy (three outcomes) and
 precision, recall and F1 of ``violates``, with coverage (the share decided); the same
-forced to choose (the likeliest outcome, no abstention, every pair); and the share of ``not_applicable`` pairs
-it judged ``violates`` (false violations). Then a simulated cascade on the
-cross-validated verdicts, and the speed figures.
+forced to choose (the likeliest outcome, no abstention, every pair); and the share of
+``not_applicable`` pairs it judged ``violates`` (false violations). Then a simulated
+cascade on the cross-validated verdicts, and the speed figures.
 """
 
 from __future__ import annotations
