@@ -14,11 +14,12 @@ cover (an unsafe prompt for the first, a safe one for the second) is labelled
 Printed per principle, for the judge fitted on nothing but the principle's own text and
 examples (no XSTest data) and for the judge fitted on XSTest labels by k-fold
 cross-validation grouped by prompt (the five responses to one prompt are always in the
-same fold): on the pairs it decided, accuracy (three outcomes) and precision, recall and
-F1 of ``violates``, with coverage (the share decided); the same forced to choose (the
-likeliest outcome, no abstention, every pair); and the share of ``not_applicable`` pairs
-it judged ``violates`` (false violations). Then a simulated cascade on the
-cross-validated verdicts, and the speed figures.
+same fold; each fitted judge chooses its abstention band by an inner cross-validation
+on its training folds only): on the pairs it decided, accuracy (three outcomes) and
+precision, recall and F1 of ``violates``, with coverage (the share decided); the same
+forced to choose (the likeliest outcome, no abstention, every pair); and the share of
+``not_applicable`` pairs it judged ``violates`` (false violations). Then a simulated
+cascade on the cross-validated verdicts, and the speed figures.
 """
 
 from __future__ import annotations
@@ -147,7 +148,8 @@ def cross_validate(
         for principle in constitution.principles:
             for i in test:
                 verdicts[principle.id][i] = judge_one(judge, rows[i], principle)
-        print(f"  fold {fold + 1}/{folds} done", file=sys.stderr)
+        bands = ", ".join(f"{pid} {m.band}" for pid, m in sorted(judge.models.items()))
+        print(f"  fold {fold + 1}/{folds} done; bands chosen inside it: {bands}", file=sys.stderr)
     return {pid: [v for v in vs if v is not None] for pid, vs in verdicts.items()}
 
 

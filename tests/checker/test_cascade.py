@@ -124,7 +124,7 @@ def test_local_screen_marks_who_judged_what() -> None:
     strong = StrongJudge()
     cascade = CascadeJudge(LocalJudge(), strong, threshold=0.3)
     assert isinstance(cascade, Judge)
-    assert cascade.model == "local:two-factor-2>strong:strong-1@0.3,0.8"
+    assert cascade.model == "local:two-factor-3>strong:strong-1@0.3,0.8"
     verdicts = grade_all(cascade, constitution)
     # Examples alone leave the local judge unsure, so every pair is confirmed.
     assert cascade.stats.escalated == len(verdicts) == len(strong.seen)

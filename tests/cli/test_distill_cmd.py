@@ -86,7 +86,7 @@ def test_check_with_the_distilled_model_agrees_with_claude(
     assert result.err.splitlines()[0] == "judge: local (--judge local)"
     document = json.loads(result.out)
     assert document["run"]["judge"] == "local"
-    assert document["run"]["model"].startswith("two-factor-2+")
+    assert document["run"]["model"].startswith("two-factor-3+")
     by_pair = {(v["transcript_id"], v["principle_id"]): v for v in document["verdicts"]}
     with open_store(work / "results.db") as store:
         claude_says = {

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from checker.judges.local._embed import E5_DIM
 from checker.judges.local._features import (
     HASH_BITS,
+    N_DENSE,
     N_FEATURES,
     OPENING_CHARS,
     Embedder,
@@ -60,7 +61,14 @@ sharing no words with the principle's subject keeps P(applies) at 0.25."""
 N_SIMILARITY = 6
 """Dense similarity features at the start of the applicability vector."""
 
-APPLICABILITY_WIDTH = N_SIMILARITY + 2 * (1 << HASH_BITS)
+REPLY_WORDS = 400
+"""How many of the reply's words the applicability factor reads (what it goes on to say
+shows what it took the request to be)."""
+
+_GATED_REQUEST = N_SIMILARITY + 2 * (1 << HASH_BITS)
+_REPLY_WORDS = N_SIMILARITY + 3 * (1 << HASH_BITS)
+_REPLY_FORM = N_SIMILARITY + 4 * (1 << HASH_BITS)
+APPLICABILITY_WIDTH = _REPLY_FORM + N_DENSE
 STANCE_PRIOR_INDEX = N_FEATURES
 STANCE_WIDTH = N_FEATURES + 1
 
@@ -113,7 +121,14 @@ def applicability_vector(
     exchange: Exchange, similarity: Similarity, subject: Subject, embed: Embedder | None
 ) -> dict[int, float]:
     """Features of the exchange's subject: its closeness to the principle's subject, the
-    request's words, and the words the reply opens with."""
+    request's words, the words the reply opens with, the request's words again scaled by
+    how much the reply declined, the reply's words, and what the reply does (see
+    :func:`~checker.judges.local._features.structure_features`).
+
+    The last two let the model learn which requests a principle covers *among declined
+    ones*: a refused harmless request and a refused harmful one share the reply's form,
+    and it is there that telling them apart decides a violation.
+    """
     prior = text_applicability(similarity, subject)
     dense = (
         similarity.inside,
@@ -129,6 +144,15 @@ def applicability_vector(
     # What the reply talks about says much about what was asked ("a Python process").
     opening = words(exchange.reply[:OPENING_CHARS])
     vector.update(_ngram_slots(opening, N_SIMILARITY + (1 << HASH_BITS)))
+    form = structure_features(exchange.reply)
+    refused = refusal_score(form) if exchange.reply else 0.0
+    if refused > 0.01:
+        for slot, value in _ngram_slots(request, _GATED_REQUEST).items():
+            vector[slot] = value * refused
+    vector.update(_ngram_slots(words(exchange.reply)[:REPLY_WORDS], _REPLY_WORDS))
+    for j, value in enumerate(form.values()):
+        if value:
+            vector[_REPLY_FORM + j] = value
     if embed is not None and exchange.request:
         for j, value in enumerate(embed(exchange.request)):
             vector[APPLICABILITY_WIDTH + j] = value

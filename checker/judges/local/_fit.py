@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from checker.judges.local._band import DEFAULT_BAND, Band, choose_band, held_out_predictions
 from checker.judges.local._factors import (
     APPLIES,
     STANCE_WIDTH,
@@ -17,7 +18,7 @@ from checker.judges.local._factors import (
 )
 from checker.judges.local._features import Embedder, Exchange, exchange_of
 from checker.judges.local._model import SoftmaxModel, fit_softmax
-from checker.judges.local._subject import read_subject
+from checker.judges.local._subject import Subject, read_subject
 from checker.transcript import Message, Role, TextPart, Transcript
 from checker.verdict import Outcome, Verdict
 from constitution.model import Label, Principle
@@ -69,6 +70,8 @@ class PrincipleModel:
     label_counts: dict[str, int]
     applicability: SoftmaxModel | None
     stance: SoftmaxModel | None
+    band: Band = DEFAULT_BAND
+    """(no violation below, violation from): P(violates) in between abstains."""
 
     @property
     def n_rows(self) -> int:
@@ -82,6 +85,7 @@ class PrincipleModel:
             "label_counts": self.label_counts,
             "applicability": self.applicability.to_json() if self.applicability else None,
             "stance": self.stance.to_json() if self.stance else None,
+            "band": list(self.band),
         }
 
     @classmethod
@@ -96,6 +100,9 @@ class PrincipleModel:
             label_counts={k: int(v) for k, v in data["label_counts"].items()},
             applicability=model("applicability"),
             stance=model("stance"),
+            band=(float(data["band"][0]), float(data["band"][1]))
+            if "band" in data
+            else DEFAULT_BAND,
         )
 
 
@@ -123,6 +130,10 @@ def example_exchanges(principle: Principle) -> list[tuple[Exchange, Label]]:
 
 Row = tuple[Exchange, Label, float]
 
+APPLICABILITY_L2 = 1e-4
+"""L2 penalty of the applicability factor: its many sparse word features need a lighter
+hand than the stance factor's (``l2``)."""
+
 
 def fit_principle(
     principle: Principle,
@@ -132,40 +143,36 @@ def fit_principle(
     balance: float = 0.5,
     embed: Embedder | None = None,
 ) -> PrincipleModel:
-    """Fit one principle's factors on its own examples plus labelled exchanges.
+    """Fit one principle's factors on its own examples plus labelled exchanges, and choose
+    its abstention band by cross-validation inside the labelled exchanges.
 
     Raises ``ValueError`` when the rows carry fewer than two distinct labels.
     """
-    rows: list[Row] = [(ex, label, EXAMPLE_WEIGHT) for ex, label in example_exchanges(principle)]
-    rows.extend(pairs)
-    rows = [row for row in rows if row[0].reply_index >= 0]
+    examples: list[Row] = [
+        (ex, label, EXAMPLE_WEIGHT)
+        for ex, label in example_exchanges(principle)
+        if ex.reply_index >= 0
+    ]
+    labelled = [row for row in pairs if row[0].reply_index >= 0]
+    rows = examples + labelled
     labels = {label for _, label, _ in rows}
     if len(labels) < 2:
         raise ValueError(f"need at least two distinct labels to fit, got {sorted(labels)}")
-    subject = read_subject(principle)
-    applicability = None
-    if Label.NOT_APPLICABLE in labels:
-        applicability = fit_softmax(
-            [
-                applicability_vector(ex, Similarity.of(ex, subject), subject, embed)
-                for ex, _, _ in rows
-            ],
-            [label.value if label is Label.NOT_APPLICABLE else APPLIES for _, label, _ in rows],
-            applicability_width(embed),
-            sample_weight=[w for _, _, w in rows],
-            l2=l2,
-            balance=balance,
-        )
-    applying = [row for row in rows if row[1] is not Label.NOT_APPLICABLE]
-    stance = None
-    if {label for _, label, _ in applying} == {Label.COMPLIES, Label.VIOLATES}:
-        stance = fit_softmax(
-            [stance_vector(ex, subject) for ex, _, _ in applying],
-            [label.value for _, label, _ in applying],
-            STANCE_WIDTH,
-            sample_weight=[w for _, _, w in applying],
-            l2=l2,
-            balance=balance,
+    fitter = _FactorFitter(read_subject(principle), l2, balance, embed)
+    applicability, stance = fitter.fit(rows)
+    band = DEFAULT_BAND
+    if stance is not None:
+
+        def fit_and_predict(train: list[int], test: list[int]) -> list[tuple[float, float | None]]:
+            factors = fitter.fit(examples + [labelled[i] for i in train])
+            return [fitter.predict(factors, labelled[i][0]) for i in test]
+
+        band = choose_band(
+            held_out_predictions(
+                [ex.request for ex, _, _ in labelled],
+                [label.value for _, label, _ in labelled],
+                fit_and_predict,
+            )
         )
     return PrincipleModel(
         principle_id=principle.id,
@@ -174,4 +181,62 @@ def fit_principle(
         label_counts=dict(Counter(label.value for _, label, _ in rows)),
         applicability=applicability,
         stance=stance,
+        band=band,
     )
+
+
+Factors = tuple[SoftmaxModel | None, SoftmaxModel | None]
+
+
+@dataclass(frozen=True, slots=True)
+class _FactorFitter:
+    """Fits (and applies) one principle's two factors."""
+
+    subject: Subject
+    l2: float
+    balance: float
+    embed: Embedder | None
+
+    def fit(self, rows: list[Row]) -> Factors:
+        """Applicability when the labels include ``not_applicable`` and another label;
+        stance when the applying rows include both ``complies`` and ``violates``."""
+        weights = [w for _, _, w in rows]
+        targets = [
+            label.value if label is Label.NOT_APPLICABLE else APPLIES for _, label, _ in rows
+        ]
+        applicability = None
+        if len(set(targets)) == 2:
+            applicability = fit_softmax(
+                [self._applicability(ex) for ex, _, _ in rows],
+                targets,
+                applicability_width(self.embed),
+                sample_weight=weights,
+                l2=APPLICABILITY_L2,
+                balance=self.balance,
+            )
+        applying = [row for row in rows if row[1] is not Label.NOT_APPLICABLE]
+        stance = None
+        if {label for _, label, _ in applying} == {Label.COMPLIES, Label.VIOLATES}:
+            stance = fit_softmax(
+                [stance_vector(ex, self.subject) for ex, _, _ in applying],
+                [label.value for _, label, _ in applying],
+                STANCE_WIDTH,
+                sample_weight=[w for _, _, w in applying],
+                l2=self.l2,
+                balance=self.balance,
+            )
+        return applicability, stance
+
+    def predict(self, factors: Factors, exchange: Exchange) -> tuple[float, float | None]:
+        """(P(applies), P(violating stance)) as the judge reads them from fitted factors."""
+        applicability, stance = factors
+        applies = 1.0
+        if applicability is not None:
+            applies = applicability.probabilities(self._applicability(exchange))[APPLIES]
+        if stance is None:
+            return applies, None
+        return applies, stance.probabilities(stance_vector(exchange, self.subject))["violates"]
+
+    def _applicability(self, exchange: Exchange) -> dict[int, float]:
+        similarity = Similarity.of(exchange, self.subject)
+        return applicability_vector(exchange, similarity, self.subject, self.embed)

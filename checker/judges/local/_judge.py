@@ -45,7 +45,7 @@ from checker.transcript import Transcript
 from checker.verdict import Evidence, Outcome, QuoteMatch, Verdict
 from constitution.model import Constitution, Label, Principle, Scope
 
-METHOD = "two-factor-2"
+METHOD = "two-factor-3"
 """Version of the features and model: part of every verdict's ``prompt_version``."""
 
 FEATURES = ("lexical", "lexical+e5")
@@ -102,7 +102,7 @@ class LocalJudge(JudgeBase):
         features: str = "lexical",
     ) -> None:
         """``model``, when given, is the path of a fitted model file (see :meth:`save`), or
-        a method name (``two-factor-2``, ``two-factor-2+e5``); ``features`` is one of
+        a method name (``two-factor-3``, ``two-factor-3+e5``); ``features`` is one of
         :data:`FEATURES` (a model file or method name sets its own)."""
         if model == f"{METHOD}+e5":
             features = "lexical+e5"
@@ -293,7 +293,8 @@ class LocalJudge(JudgeBase):
             low, high = TEXT_ONLY_BAND
             decision = decide(probabilities, violates_at=high, no_violation_below=low)
         else:
-            decision = decide(probabilities)
+            low, high = fitted.band
+            decision = decide(probabilities, violates_at=high, no_violation_below=low)
         weight = (
             fitted.n_rows / (fitted.n_rows + PRIOR_ROWS) if fitted is not None else TEXT_ONLY_WEIGHT
         )

