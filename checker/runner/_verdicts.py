@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from checker.judges import Judge, verdict_provenance
+from checker.secrets import scrub_secrets
 from checker.store import CacheKey
 from checker.transcript import Transcript
 from checker.verdict import Outcome, Verdict
@@ -55,7 +56,7 @@ def error_verdict(
 ) -> Verdict:
     return Verdict(
         outcome=Outcome.ERROR,
-        error=reason,
+        error=scrub_secrets(reason),
         rationale="",
         **base_fields(transcript, principle, key, judge),
     )

@@ -17,6 +17,7 @@ from checker.store._browse import (
 from checker.store._claims import Claimed
 from checker.store._key import CacheKey
 from checker.store._migrations import MIGRATIONS, migrate
+from checker.store._open import open_store
 from checker.store._store import (
     DEFAULT_DB_PATH,
     LinkedVerdict,
@@ -24,7 +25,6 @@ from checker.store._store import (
     RunStatus,
     Store,
     StoreError,
-    open_store,
 )
 
 __all__ = [

@@ -223,7 +223,8 @@ def migrate(db: sqlite3.Connection) -> list[str]:
                 )
                 applied.append(name)
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite may have rolled back already (disk full)
+                db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
     return applied

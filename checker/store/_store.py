@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from checker.errors import CheckerError
+from checker.secrets import scrub_secrets
 from checker.store._batches import BatchesMixin
 from checker.store._claims import ClaimsMixin
 from checker.store._key import KEY_COLUMNS, KEY_MATCH, LEGACY_MATCH, CacheKey
-from checker.store._migrations import migrate
 from checker.transcript import Transcript
 from checker.verdict import Verdict
 
@@ -30,7 +30,26 @@ DEFAULT_DB_PATH = Path(".constitution") / "results.db"
 
 
 class StoreError(CheckerError):
-    """The results store cannot be opened, or a run asked for does not exist."""
+    """The results store cannot be opened or written, or a run asked for does not exist."""
+
+
+def describe_store_failure(db_path: Path, exc: sqlite3.Error) -> str:
+    """One line saying what went wrong with the store at ``db_path`` and what to do."""
+    text = str(exc)
+    lowered = text.lower()
+    if "disk is full" in lowered or "disk i/o" in lowered:
+        return (
+            f"{db_path}: the results store cannot be written: {text}; what was stored before"
+            " is kept (free some space, then re-run: nothing finished is judged again)"
+        )
+    if "readonly" in lowered or "read-only" in lowered:
+        return f"{db_path}: the results store is read-only ({text}); make it writable"
+    if "malformed" in lowered or "not a database" in lowered or "corrupt" in lowered:
+        return (
+            f"{db_path}: the results store is damaged ({text}); it was left untouched"
+            f" (`sqlite3 {db_path} .recover` may save its contents)"
+        )
+    return f"{db_path}: the results store failed: {text}"
 
 
 class RunStatus:
@@ -70,6 +89,14 @@ class LinkedVerdict:
     cache_hit: bool
 
 
+def _scrubbed(verdict: Verdict) -> Verdict:
+    """``verdict`` with no secret left in its error text (see :mod:`checker.secrets`)."""
+    if verdict.error is None:
+        return verdict
+    clean = scrub_secrets(verdict.error)
+    return verdict if clean == verdict.error else verdict.model_copy(update={"error": clean})
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -88,8 +115,17 @@ class Store(ClaimsMixin, BatchesMixin):
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        """Close; an SQLite failure inside the block leaves as one clear :class:`StoreError`."""
         self.close()
+        if isinstance(exc, sqlite3.Error):
+            raise StoreError(describe_store_failure(self.path, exc)) from exc
+
+    def _rollback(self) -> None:
+        # SQLite may have rolled back already (disk full): a second ROLLBACK would
+        # raise and hide the real failure
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
 
     # -- runs ----------------------------------------------------------------------
     def start_run(
@@ -228,7 +264,7 @@ class Store(ClaimsMixin, BatchesMixin):
                     *key.as_tuple(),
                     verdict.principle_id,
                     verdict.outcome.value,
-                    verdict.model_dump_json(),
+                    _scrubbed(verdict).model_dump_json(),
                     _now(),
                 ),
             )
@@ -241,7 +277,7 @@ class Store(ClaimsMixin, BatchesMixin):
             self._link(run_id, verdict, verdict_id, cache_hit=False)
             self.end_claim(key)
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._rollback()
             raise
         self.db.execute("COMMIT")
         return verdict_id
@@ -253,7 +289,7 @@ class Store(ClaimsMixin, BatchesMixin):
             for verdict_id, verdict in hits:
                 self._link(run_id, verdict, verdict_id, cache_hit=True)
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._rollback()
             raise
         self.db.execute("COMMIT")
 
@@ -394,43 +430,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def open_store(path: Path | str | None = None, *, read_only: bool = False) -> Store:
-    """Open (creating and migrating if needed) the store at ``path``.
-
-    ``None`` means :data:`DEFAULT_DB_PATH` under the current working directory.
-    ``read_only`` opens an existing store through SQLite's ``mode=ro`` URI: nothing
-    is created or migrated, and any write fails inside SQLite itself.
-    """
-    db_path = Path(path) if path is not None else Path.cwd() / DEFAULT_DB_PATH
-    if read_only:
-        return _open_read_only(db_path)
-    try:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(db_path, isolation_level=None, timeout=30.0)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA foreign_keys=ON")
-        migrate(db)
-    except (OSError, sqlite3.Error) as exc:
-        raise StoreError(f"{db_path}: cannot open the results store: {exc}") from exc
-    return Store(db, db_path)
-
-
-def _open_read_only(db_path: Path) -> Store:
-    if not db_path.is_file():
-        raise StoreError(f"{db_path}: no results store here (run `constitution check` first)")
-    uri = db_path.resolve().as_uri() + "?mode=ro"
-    try:
-        db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30.0)
-        found = db.execute(
-            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN"
-            " ('runs', 'verdicts', 'run_verdicts', 'transcripts')"
-        ).fetchone()[0]
-    except sqlite3.Error as exc:
-        raise StoreError(f"{db_path}: cannot open the results store: {exc}") from exc
-    if found != 4:
-        db.close()
-        raise StoreError(f"{db_path}: not a results store (its tables are missing)")
-    return Store(db, db_path)

@@ -31,6 +31,8 @@ def _cli(tmp: Path, log: str, delay: float, *args: str) -> subprocess.Popen[str]
 
 
 def _stored(db: Path) -> int:
+    if not db.exists():  # connecting would create an empty file, which the CLI refuses
+        return 0
     try:
         with sqlite3.connect(db, timeout=5) as conn:
             return int(conn.execute("SELECT COUNT(*) FROM verdicts").fetchone()[0])

@@ -61,6 +61,7 @@ from checker.judges.llm import (
 )
 from checker.pricing import Price, price_for
 from checker.ratelimit import AdaptiveLimiter
+from checker.secrets import register_secret
 from checker.transcript import Transcript
 from checker.verdict import Usage, Verdict
 from constitution.model import Constitution, Principle
@@ -126,6 +127,8 @@ class AnthropicJudge(JudgeBase):
         if offline and client is None:  # a dry run: estimates only, no key, no network
             client = anthropic.AsyncAnthropic(api_key=OFFLINE_KEY, base_url=base_url)
         self._client = client or _make_client(api_key, base_url, timeout_s)
+        for secret in (api_key, self._client.api_key, self._client.auth_token):
+            register_secret(secret)  # scrubbed from every error it may be echoed in
         self.server = normalise_server(str(self._client.base_url))
         self._requests = RequestBuilder(self.model, output, self.effort, max_tokens, cache_prefix)
         self._warm = WarmPrefix()

@@ -36,6 +36,7 @@ from checker.judges.llm.reply import MalformedReply
 from checker.judges.llm.usage import add_usage
 from checker.pricing import Price
 from checker.ratelimit import AdaptiveLimiter, backoff_delay
+from checker.secrets import scrub_optional, scrub_secrets
 from checker.verdict import Usage
 
 log = logging.getLogger(__name__)
@@ -242,7 +243,7 @@ class ModelCaller:
         self.stats.usage = add_usage(self.stats.usage, usage)
         started = state.started
         latency = time.monotonic() - started if started is not None else 0.0
-        return CallResult(value, usage, error, latency)
+        return CallResult(value, usage, scrub_optional(error), latency)
 
 
 @dataclass
@@ -263,5 +264,5 @@ def _classified(exc: Exception, classify: Classifier) -> Failure:
     if failure is None:
         raise exc
     if isinstance(failure, ConfigFailure):
-        raise JudgeConfigError(failure.message) from None
+        raise JudgeConfigError(scrub_secrets(failure.message)) from None
     return failure

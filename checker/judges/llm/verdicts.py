@@ -11,6 +11,7 @@ from checker.judges._protocol import verdict_provenance
 from checker.judges.llm.calling import CallResult, JudgeStats
 from checker.judges.llm.prompts import GroupedReply, VerdictReply
 from checker.judges.llm.usage import split_usage
+from checker.secrets import scrub_secrets
 from checker.transcript import Transcript
 from checker.verdict import Evidence, Outcome, Verdict
 from constitution.model import Principle
@@ -43,7 +44,7 @@ def verdict_from_reply(
     }
     if reply is None:
         judge.stats.errors += 1
-        error = result.error or "no verdict in the reply"
+        error = scrub_secrets(result.error or "no verdict in the reply")
         return Verdict(outcome=Outcome.ERROR, error=error, **common)
     return Verdict(
         outcome=Outcome(reply.outcome),
