@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from checker.gate import Gate, gate_failures, gate_notes
-from checker.output import judgments_line, rate_caption
+from checker.output import judgments_line, rate_caption, visible
 from checker.results import RunResult
 
 EXIT_FAIL_ON = 1
@@ -17,22 +17,24 @@ EXIT_FAIL_ON = 1
 
 def print_summary(err: Console, result: RunResult) -> None:
     t = result.totals
-    err.print(f"run {result.run.id}: {judgments_line(result)}", soft_wrap=True)
+    err.print(
+        f"run {result.run.id}: {visible(judgments_line(result))}", soft_wrap=True, markup=False
+    )
     violations = f"{t.violations} violation{'' if t.violations == 1 else 's'}"
     err.print(f"  {violations}, {t.calls} calls, {t.cache_hits} cached, ${t.cost_usd:.4f}")
     for p in result.principles:
-        err.print(f"  {p.principle_id}: {rate_caption(p)}", markup=False)
+        err.print(visible(f"  {p.principle_id}: {rate_caption(p)}"), markup=False)
     if result.worst_transcripts:
         worst = ", ".join(
             f"{w.transcript_id} ({w.violations})" for w in result.worst_transcripts[:5]
         )
-        err.print(f"  worst: {worst}")
+        err.print(visible(f"  worst: {worst}", keep_newlines=False), markup=False)
 
 
 def print_judge_notes(err: Console, result: RunResult) -> None:
     """One line per run-level statistic the judge reported (a cascade's savings, ...)."""
     for note in result.totals.judge_notes():
-        err.print(note, soft_wrap=True, markup=False)
+        err.print(visible(note), soft_wrap=True, markup=False)
 
 
 def exit_for_gates(
@@ -41,10 +43,10 @@ def exit_for_gates(
     """Say what the gates let through, and exit 1 (saying why) when one fails."""
     gates = fail_on or []
     for note in gate_notes(result, gates, allow_errors):
-        err.print(f"gate: {note}", soft_wrap=True, markup=False)
+        err.print(visible(f"gate: {note}"), soft_wrap=True, markup=False)
     failures = gate_failures(result, gates, allow_errors)
     for reason in failures:
-        err.print(f"gate failed: {reason}", soft_wrap=True, markup=False)
+        err.print(visible(f"gate failed: {reason}"), soft_wrap=True, markup=False)
     if failures:
         sys.stdout.flush()
         raise typer.Exit(EXIT_FAIL_ON)

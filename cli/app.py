@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from checker.errors import CheckerError
+from checker.secrets import scrub_secrets
 from cli import (
     audit_cmd,  # noqa: F401  (registers commands)
     batches_cmd,  # noqa: F401  (registers commands)
@@ -41,7 +42,7 @@ def main() -> None:
             print(diagnostic, file=sys.stderr)
         sys.exit(EXIT_USAGE)
     except (ConstitutionError, CheckerError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {scrub_secrets(str(exc))}", file=sys.stderr)
         sys.exit(EXIT_USAGE)
 
 

@@ -200,7 +200,7 @@ def check(
     output_format = configured_choice(FormatChoice, output_format, "format") or FormatChoice.TABLE
     input_format = configured_choice(TranscriptFormat, input_format, "input_format")
     rules = load_constitution(constitution)
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, markup=False)
     screen = str(screen_model) if screen_model is not None else None
     grader = build_judge(
         judge, model, timeout, dry_run=dry_run, screen_model=screen, base_url=base_url

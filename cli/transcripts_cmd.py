@@ -15,6 +15,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from checker.output import visible
 from checker.transcript import (
     ImagePart,
     Message,
@@ -137,7 +138,7 @@ def show(
         for transcript in transcripts:
             sys.stdout.write(transcript.model_dump_json() + "\n")
     else:
-        console = Console(highlight=False)
+        console = Console(highlight=False, markup=False)
         for transcript in transcripts:
             _render(console, transcript, max_chars)
     _report_skipped(stream)
@@ -177,7 +178,7 @@ def _render(console: Console, transcript: Transcript, max_chars: int) -> None:
     if meta.get("line") is not None:
         where += f":{meta['line']}"
     title = " · ".join(str(x) for x in (transcript.id, meta.get("format"), where) if x)
-    console.rule(Text(title, style="bold"))
+    console.rule(Text(visible(title, keep_newlines=False), style="bold"))
     for message in transcript.messages:
         console.print(Text(message.role.value, style=_ROLE_STYLES.get(message.role.value, "")))
         for line in _message_lines(message, max_chars):
@@ -186,6 +187,12 @@ def _render(console: Console, transcript: Transcript, max_chars: int) -> None:
 
 
 def _message_lines(message: Message, max_chars: int) -> Iterable[Text]:
+    for line in _raw_message_lines(message, max_chars):
+        line.plain = visible(line.plain)  # no escape sequence or bidi override reaches the terminal
+        yield line
+
+
+def _raw_message_lines(message: Message, max_chars: int) -> Iterable[Text]:
     for part in message.parts:
         if isinstance(part, TextPart):
             yield Text(_cut(part.text, max_chars))

@@ -1,6 +1,8 @@
 """Renderings of a check run: ``table``, ``json``, ``jsonl``, ``markdown``, ``junit``.
 
-``json`` is the versioned run document described in ``docs/VERDICT.md``.
+``json`` is the versioned run document described in ``docs/VERDICT.md``. Every
+rendering is made from a result with the secrets taken out of its errors; the
+human-readable ones show control and bidi characters as visible escapes.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from checker.output._json import (
 )
 from checker.output._junit import render_junit
 from checker.output._markdown import render_markdown
+from checker.output._safe import markdown_text, scrubbed, visible
 from checker.output._stream import STREAMED_FORMATS, stream_run
 from checker.output._table import render_table
 from checker.output._text import judgments_line, rate_caption
@@ -44,7 +47,7 @@ def render(result: RunResult, format: str) -> str:
         raise CheckerError(
             f"unknown format {format!r}: expected one of {', '.join(FORMATS)}"
         ) from None
-    return renderer(result)
+    return renderer(scrubbed(result))
 
 
 __all__ = [
@@ -54,6 +57,7 @@ __all__ = [
     "RUN_SCHEMA_VERSION",
     "STREAMED_FORMATS",
     "judgments_line",
+    "markdown_text",
     "rate_caption",
     "render",
     "render_json",
@@ -62,7 +66,9 @@ __all__ = [
     "render_markdown",
     "render_table",
     "run_document",
+    "scrubbed",
     "stream_run",
     "verdict_from_record",
     "verdict_record",
+    "visible",
 ]

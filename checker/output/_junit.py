@@ -2,7 +2,9 @@
 
 ``violates`` is a ``<failure>``, ``error`` an ``<error>``, ``not_applicable`` a
 ``<skipped message="not applicable">`` and ``abstained`` a ``<skipped message="judge
-abstained: REASON">``; CI systems that read JUnit show the pairs as tests.
+abstained: REASON">``; CI systems that read JUnit show the pairs as tests. Control
+characters (invalid in XML 1.0) and bidi controls in untrusted text are written as
+visible escapes.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Sequence
 
+from checker.output._safe import visible
 from checker.output._text import evidence_line
 from checker.results import PairResult, RunResult
 from checker.verdict import Outcome, Verdict
@@ -48,7 +51,7 @@ def _case(suite: ET.Element, result: RunResult, pair: PairResult, samples: list[
         suite,
         "testcase",
         classname=f"{result.run.constitution_id}.{pair.principle_id}",
-        name=pair.transcript_id,
+        name=visible(pair.transcript_id),
         time=f"{sum(v.latency_s for v in samples):.3f}",
     )
     where = result.locations.get(pair.transcript_id)
@@ -61,15 +64,16 @@ def _case(suite: ET.Element, result: RunResult, pair: PairResult, samples: list[
         violating = [v for v in samples if v.outcome is Outcome.VIOLATES]
         message = "violates" + (" (no verifiable evidence)" if pair.unsupported_violation else "")
         failure = ET.SubElement(case, "failure", message=message, type="violates")
-        failure.text = "\n".join(_describe(v) for v in violating)
+        failure.text = visible("\n".join(_describe(v) for v in violating))
     elif pair.outcome is Outcome.ERROR:
         error = ET.SubElement(case, "error", message="the judge failed", type="error")
-        error.text = "\n".join(v.error or "error" for v in samples)
+        error.text = visible("\n".join(v.error or "error" for v in samples))
     elif pair.outcome is Outcome.NOT_APPLICABLE:
         ET.SubElement(case, "skipped", message="not applicable")
     elif pair.outcome is Outcome.ABSTAINED:
-        skipped = ET.SubElement(case, "skipped", message=f"judge abstained: {pair.abstention}")
-        skipped.text = "\n".join(v.rationale for v in samples if v.rationale)
+        reason = visible(f"judge abstained: {pair.abstention}", keep_newlines=False)
+        skipped = ET.SubElement(case, "skipped", message=reason)
+        skipped.text = visible("\n".join(v.rationale for v in samples if v.rationale))
 
 
 def _describe(verdict: Verdict) -> str:

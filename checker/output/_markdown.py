@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from checker.output._safe import markdown_text
 from checker.output._text import (
     abstained_by_reason,
     counts_line,
@@ -17,7 +18,14 @@ from checker.verdict import Outcome
 
 
 def _cell(text: str) -> str:
-    return short(text).replace("\\", "\\\\").replace("|", "\\|")
+    """Untrusted text in a table cell: no HTML, no control or bidi characters, no links."""
+    escaped = markdown_text(short(text)).replace("\\", "\\\\").replace("|", "\\|")
+    return escaped.replace("[", "\\[").replace("]", "\\]")
+
+
+def _code(text: str) -> str:
+    """An id as inline code (a backtick cannot end the span early)."""
+    return "`" + markdown_text(text).replace("`", "'").replace("|", "\\|") + "`"
 
 
 def render_markdown(result: RunResult) -> str:
@@ -35,7 +43,7 @@ def render_markdown(result: RunResult) -> str:
     ]
     for p in result.principles:
         lines.append(
-            f"| `{p.principle_id}` | {p.pairs} | {p.complies} | {p.violates} |"
+            f"| {_code(p.principle_id)} | {p.pairs} | {p.complies} | {p.violates} |"
             f" {p.not_applicable} | {p.abstained} | {p.errors} | {rate_cell(p)} |"
         )
     if result.worst_transcripts:
@@ -47,7 +55,7 @@ def render_markdown(result: RunResult) -> str:
         ]
         lines.append("|---|---:|---:|---|")
         for t in result.worst_transcripts:
-            principles = ", ".join(f"`{p}`" for p in t.violated)
+            principles = ", ".join(_code(p) for p in t.violated)
             named = _cell(result.named(t.transcript_id))
             lines.append(f"| {named} | {t.violations} | {t.errors} | {principles} |")
     findings = [v for v in result.verdicts if v.outcome in (Outcome.VIOLATES, Outcome.ERROR)]
@@ -64,7 +72,7 @@ def render_markdown(result: RunResult) -> str:
                 for e in v.evidence
             )
             lines.append(
-                f"| {_cell(result.named(v.transcript_id))} | `{v.principle_id}` | {outcome} |"
+                f"| {_cell(result.named(v.transcript_id))} | {_code(v.principle_id)} | {outcome} |"
                 f" {_cell(why or '')} | {evidence} |"
             )
     lines += _abstentions(result)
@@ -85,6 +93,6 @@ def _abstentions(result: RunResult) -> list[str]:
         "|---|---:|---|",
     ]
     for reason, ids in abstained_by_reason(result).items():
-        principles = id_list([f"`{i}`" for i in ids])
+        principles = id_list([_code(i) for i in ids])
         lines.append(f"| {_cell(reason)} | {groups.get(reason, 0)} | {principles} |")
     return lines

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 
 from checker.errors import CheckerError
 from checker.output._json import run_document, verdict_record
+from checker.output._safe import scrubbed_verdict, visible
 from checker.output._table import table_findings, table_head
 from checker.results import RunResult
 from checker.results_stream import iter_pairs
@@ -30,7 +31,7 @@ def stream_run(store: Store, result: RunResult, format: str, write: Write) -> No
     run_id = result.run.id
 
     def verdicts() -> Iterator[Verdict]:
-        return (item.verdict for item in store.iter_run_verdicts(run_id))
+        return (scrubbed_verdict(item.verdict) for item in store.iter_run_verdicts(run_id))
 
     if format == "jsonl":
         for verdict in verdicts():
@@ -40,9 +41,9 @@ def stream_run(store: Store, result: RunResult, format: str, write: Write) -> No
         _stream_json(store, result, write)
     elif format == "table":
         for line in table_head(result):
-            write(line + "\n")
+            write(visible(line) + "\n")
         for line in table_findings(result, verdicts):
-            write(line + "\n")
+            write(visible(line) + "\n")
     else:
         raise CheckerError(
             f"--format {format} of a run this large is not written in a stream:"

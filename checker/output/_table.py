@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
+from checker.output._safe import visible
 from checker.output._text import (
     abstained_by_reason,
     counts_line,
@@ -31,7 +32,8 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def render_table(result: RunResult) -> str:
-    return "\n".join(table_head(result) + _findings(result, lambda: result.verdicts)) + "\n"
+    text = "\n".join(table_head(result) + _findings(result, lambda: result.verdicts))
+    return visible(text) + "\n"  # no escape sequence or bidi override gets through
 
 
 def table_head(result: RunResult) -> list[str]:

@@ -13,6 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from checker.behaviour_diff import BehaviourDiff
+from checker.output._safe import scrubbed
 from checker.output.html._chart import BAR_HEIGHT, BAR_MAX, CHART_WIDTH, LABEL_WIDTH, chart_height
 from checker.output.html._check import PROBLEM_OUTCOMES, Transcripts, check_view
 from checker.output.html._diff import diff_view
@@ -61,6 +62,7 @@ def render_check_html(
     transcript that is missing is reported as such and its verdicts still shown.
     ``constitution`` adds principle titles.
     """
+    result = scrubbed(result)
     view = check_view(result, transcripts, constitution)
     chart = {
         "width": CHART_WIDTH,

@@ -4,16 +4,21 @@ The stylesheet and the script are inlined from package files and allowed by thei
 sha256 hashes, so the Content-Security-Policy can forbid everything else: no
 other script runs (not even one that slipped past escaping), and nothing is
 fetched, which is also why the page works from ``file://`` with no network.
+Bidirectional text is isolated: every interpolated value holding a bidi control is
+wrapped in FSI ... PDI, and the stylesheet isolates cells, quotes and code.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from markupsafe import Markup
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -30,6 +35,17 @@ def _thousands(value: int) -> str:
     return f"{value:,}"
 
 
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def isolate_bidi(value: Any) -> Any:
+    """Text holding bidi controls, wrapped in FSI ... PDI (U+2068, U+2069): an override
+    inside cannot reorder what follows it, in element text and attributes alike."""
+    if isinstance(value, str) and _BIDI.search(value):
+        return Markup("\u2068") + value + Markup("\u2069")  # a plain str is escaped by +
+    return value
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
@@ -41,6 +57,7 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(pct=_pct, num=_num, thousands=_thousands)
+    env.finalize = isolate_bidi
     return env
 
 
