@@ -183,6 +183,9 @@ class RunInfo(_Model):
     samples: int = 1
     skipped: tuple[str, ...] = ()
     """Invalid records left out of the run (``--skip-invalid``), each ``file:line: reason``."""
+    transcripts_stored: bool = True
+    """False when the run kept verdicts only (``--no-store-transcripts``): no conversation
+    can be shown from the store."""
 
 
 class RunResult(_Model):

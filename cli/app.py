@@ -23,6 +23,7 @@ from cli import (
     format_cmd,  # noqa: F401  (registers commands)
     judges_cmd,  # noqa: F401  (registers commands)
     runs_cmd,  # noqa: F401  (registers commands)
+    store_cmd,  # noqa: F401  (registers commands)
     transcripts_cmd,  # noqa: F401  (registers commands)
     transcripts_export_cmd,  # noqa: F401  (registers commands)
     view_cmd,  # noqa: F401  (registers commands)

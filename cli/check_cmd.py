@@ -186,6 +186,14 @@ def check(
     max_cost: MaxCostOption = None,
     batch: BatchOption = False,
     no_wait: NoWaitOption = False,
+    store_transcripts: Annotated[
+        bool,
+        typer.Option(
+            "--store-transcripts/--no-store-transcripts",
+            help="Keep the transcripts' text in the store (off: verdicts only; later reports"
+            " show no conversations and a re-check needs the files again).",
+        ),
+    ] = True,
 ) -> None:
     """Grade transcripts against a constitution's principles (cached, resumable).
 
@@ -235,6 +243,7 @@ def check(
             "batch_progress": batch_progress_printer(err),
             # a stream of transcripts is reported from the store, never held whole
             "keep_verdicts": isinstance(items, list) or output_format.value not in STREAMED_FORMATS,
+            "store_transcripts": store_transcripts,
         }
         result = _run_with_progress(err, grader, rules, items, store, options)
         shown: Iterable[Transcript] | dict[str, Transcript] = items

@@ -70,6 +70,7 @@ async def arun_check(
     batch_progress: BatchProgressCallback | None = None,
     poll_s: float = POLL_FIRST_S,
     keep_verdicts: bool = True,
+    store_transcripts: bool = True,
 ) -> RunResult:
     """Grade ``transcripts`` against the constitution's principles; return the run's result.
 
@@ -86,6 +87,8 @@ async def arun_check(
     how they go while the run waits, polling every ``poll_s`` seconds and slower).
     ``keep_verdicts=False`` returns only the summary (``summary_only``): memory stays
     flat for any number of transcripts; render it with :func:`checker.output.stream_run`.
+    ``store_transcripts=False`` keeps the verdicts but not the transcripts' text
+    (recorded with the run: reports made later say the conversations were not kept).
     """
     check_options(samples, concurrency, mode)
     if max_cost is not None and max_cost < 0:
@@ -105,6 +108,7 @@ async def arun_check(
         "principles": [p.id for p in selected],
         "skipped": list(skipped),
         **({"batch": True} if batch else {}),
+        "store_transcripts": store_transcripts,
     }
     run_id, previous = _open_run(store, constitution, judge, resume, options)
     work: Executor | BatchCheck
@@ -121,6 +125,7 @@ async def arun_check(
         )
     else:
         work = Executor(judge, constitution, store, run_id, grouped, progress, max_cost)
+        work.store_transcripts = store_transcripts
     status = RunStatus.INTERRUPTED
     seen: dict[str, str] = {}
     try:
@@ -200,6 +205,7 @@ def _run_info(record: RunRecord) -> RunInfo:
         mode=str(record.options.get("mode", "per-principle")),
         samples=int(record.options.get("samples", 1)),
         skipped=tuple(record.options.get("skipped", ())),
+        transcripts_stored=bool(record.options.get("store_transcripts", True)),
     )
 
 

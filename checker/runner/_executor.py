@@ -75,6 +75,8 @@ class Executor:
         self.state = CheckProgress(total=0)
         self.calls = 0
         self.out_of_scope = 0
+        self.store_transcripts = True
+        """False: the transcripts' text is not kept in the store (verdicts only)."""
         self._queue: asyncio.PriorityQueue[tuple[int, int, Job | None]] = asyncio.PriorityQueue()
         self._seq = itertools.count()
         self._followers: dict[int, list[Job]] = {}
@@ -188,8 +190,8 @@ class Executor:
         )
 
     def _save_transcript(self, transcript: Transcript, transcript_hash: str) -> None:
-        if transcript_hash not in self._saved:  # the last few only: memory stays flat
-            if len(self._saved) >= SAVED_MEMORY:
+        if self.store_transcripts and transcript_hash not in self._saved:
+            if len(self._saved) >= SAVED_MEMORY:  # the last few only: memory stays flat
                 self._saved.clear()
             self._saved.add(transcript_hash)
             self.store.save_transcript(transcript, transcript_hash)

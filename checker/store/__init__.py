@@ -18,6 +18,7 @@ from checker.store._claims import Claimed
 from checker.store._key import CacheKey
 from checker.store._migrations import MIGRATIONS, migrate
 from checker.store._open import open_store
+from checker.store._prune import PruneReport, parse_age, prune_store
 from checker.store._store import (
     DEFAULT_DB_PATH,
     LinkedVerdict,
@@ -35,6 +36,7 @@ __all__ = [
     "CacheKey",
     "Claimed",
     "LinkedVerdict",
+    "PruneReport",
     "RunRecord",
     "RunStatus",
     "Store",
@@ -42,6 +44,8 @@ __all__ = [
     "count_run_verdicts",
     "migrate",
     "open_store",
+    "parse_age",
+    "prune_store",
     "run_transcript_ids",
     "run_verdicts_for",
     "transcript_runs",

@@ -135,7 +135,7 @@ def test_unknown_run_is_a_clear_error(tmp_path: Path, run_id: str) -> None:
 
 def test_unopenable_store_is_a_store_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
-    with pytest.raises(StoreError, match="cannot (open|create)"):
+    with pytest.raises(StoreError, match=r"cannot (open|create)"):
         open_store(tmp_path / "file" / "r.db")
 
 

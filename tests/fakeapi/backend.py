@@ -107,6 +107,8 @@ class FakeConfig:
     api_key: str | None = None
     """When set, requests must carry this key (``x-api-key`` or ``Authorization: Bearer``)."""
     ratelimit_headers: bool = True
+    echo_key: bool = False
+    """Echo the key a request carried in every error body, as careless servers do."""
     """Send ``anthropic-ratelimit-requests-*`` headers (off: a server that does not)."""
     script: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None
     """Request -> ``{"text": ...}``, ``{"tool_use": {"name", "input"}}`` or
@@ -223,6 +225,8 @@ class FakeBackend:
             self.stats.statuses[response.status] += 1
         response.headers.setdefault("content-type", "application/json")
         response.headers.setdefault("request-id", f"req_fake_{self.stats.requests}")
+        if self.config.echo_key and response.status >= 400:
+            _echo_key(response, {k.lower(): v for k, v in headers.items()})
         return response
 
     def commit(self, response: FakeResponse) -> None:
@@ -433,6 +437,13 @@ class FakeBackend:
             "confidence": 0.8,
             "evidence": [],
         }
+
+
+def _echo_key(response: FakeResponse, headers: dict[str, str]) -> None:
+    sent = headers.get("x-api-key") or headers.get("authorization", "")
+    body = json.loads(response.body)
+    body["error"]["message"] += f" (request carried x-api-key: {sent})"
+    response.body = json.dumps(body).encode()
 
 
 def _error(status: int, kind: str, message: str) -> FakeResponse:
