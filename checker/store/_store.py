@@ -46,8 +46,8 @@ def describe_store_failure(db_path: Path, exc: sqlite3.Error) -> str:
         return f"{db_path}: the results store is read-only ({text}); make it writable"
     if "malformed" in lowered or "not a database" in lowered or "corrupt" in lowered:
         return (
-            f"{db_path}: the results store is damaged ({text}); it was left untouched"
-            f" (`sqlite3 {db_path} .recover` may save its contents)"
+            f"{db_path}: the results store is damaged ({text}); move it away to start a new"
+            f" one (`sqlite3 {db_path} .recover` may save its contents)"
         )
     return f"{db_path}: the results store failed: {text}"
 
