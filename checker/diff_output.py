@@ -20,6 +20,7 @@ from checker.behaviour_diff import (
     PrincipleBehaviour,
     PrincipleStatus,
 )
+from checker.output._safe import visible
 from constitution.diff import ChangeKind, ConstitutionDiff
 from constitution.worddiff import SpanOp, WordSpan, condense
 
@@ -92,8 +93,9 @@ def unbumped(diff: ConstitutionDiff) -> list[str]:
 
 
 def _cell(value: object) -> str:
-    """One line of Markdown-safe text: no HTML, no table breaks, arrows prettied."""
-    text = " ".join(str(value).split()).replace(" -> ", " → ")
+    """One line of Markdown-safe text: no HTML, no table breaks, no control or bidi
+    characters (shown as escapes), arrows prettied."""
+    text = visible(" ".join(str(value).split()), keep_newlines=False).replace(" -> ", " → ")
     return text.replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|")
 
 
@@ -101,7 +103,7 @@ def markdown_words(spans: tuple[WordSpan, ...]) -> str:
     """A word diff with ``<del>`` and ``<ins>`` (GitHub renders both)."""
     out = []
     for span in spans:
-        text = span.text.replace("&", "&amp;").replace("<", "&lt;")
+        text = visible(span.text).replace("&", "&amp;").replace("<", "&lt;")
         if span.op is SpanOp.DELETE:
             out.append(f"<del>{text}</del>")
         elif span.op is SpanOp.INSERT:

@@ -18,6 +18,7 @@ from checker.diff_output import (
     unbumped,
     verdict_word,
 )
+from checker.output import visible
 from cli._tables import print_rows
 from constitution.diff import Change, ChangeKind, ConstitutionDiff
 from constitution.worddiff import SpanOp, WordSpan, condense
@@ -103,6 +104,11 @@ def print_text_diff(console: Console, diff: ConstitutionDiff) -> None:
         console.print(Text(f"\n{len(diff.unchanged)} principle(s) unchanged", style="dim"))
 
 
+def _data(text: str) -> Text:
+    """Transcript or model text for a cell: never read as markup, controls shown as escapes."""
+    return Text(visible(text))
+
+
 def _flip_table(row: PrincipleBehaviour) -> Table:
     table = Table(title=f"{row.principle_id}: flips", title_justify="left", show_lines=True)
     for column in ("transcript", "reply", "before", "after", "rationale before", "rationale after"):
@@ -112,12 +118,12 @@ def _flip_table(row: PrincipleBehaviour) -> Table:
         if flip.after_transcript != transcript:
             transcript += f" -> {flip.after_transcript}"
         table.add_row(
-            transcript,
-            flip_reply(flip),
+            _data(transcript),
+            _data(flip_reply(flip)),
             Text(flip.before.value, style="red" if flip.before.value == "violates" else "green"),
             Text(flip.after.value, style="red" if flip.after.value == "violates" else "green"),
-            flip.before_rationale,
-            flip.after_rationale,
+            _data(flip.before_rationale),
+            _data(flip.after_rationale),
         )
     return table
 

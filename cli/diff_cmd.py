@@ -289,7 +289,8 @@ def _emit(
         out.parent.mkdir(parents=True, exist_ok=True)
     handle = sys.stdout if out is None else out.open("w", encoding="utf-8")
     try:
-        console = Console(file=handle, highlight=False, width=None if out is None else 120)
+        width = None if out is None else 120
+        console = Console(file=handle, highlight=False, markup=False, width=width)
         if text is not None:
             print_text_diff(console, text)
         if behaviour is not None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checker.behaviour_diff import BehaviourDiff
+from checker.output._safe import scrubbed
 from checker.output.html._chart import BAR_HEIGHT, BAR_MAX, CHART_WIDTH, LABEL_WIDTH, chart_height
 from checker.output.html._check import Transcripts, _metadata, check_view
 from checker.output.html._conversation import MessageView, conversation
@@ -116,6 +117,7 @@ def stream_run_page(
     across: Callable[[str], str],
 ) -> Iterator[str]:
     """One page of a run: the check report's content over this page's transcripts."""
+    result = scrubbed(result)  # a store written before errors were scrubbed
     view = check_view(result, transcripts, None, link=link, across=across)
     chart = {
         "width": CHART_WIDTH,
