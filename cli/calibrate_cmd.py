@@ -48,6 +48,7 @@ from checker.calibration.render import (
 )
 from checker.errors import CheckerError
 from checker.judges import Judge, close_judge
+from checker.output import visible
 from checker.runner import DEFAULT_CONCURRENCY, CheckProgress
 from checker.store import open_store
 from checker.transcripts import TranscriptFormat, load_transcripts, parse_mapping
@@ -207,7 +208,9 @@ def calibrate(
         _print_calibration(report, out)
     below = shortfalls(report, thresholds)
     for line in below:
-        Console(stderr=True, highlight=False).print(f"below threshold: {line}")
+        Console(stderr=True, highlight=False, markup=False).print(
+            visible(f"below threshold: {line}")
+        )
     if below:
         raise typer.Exit(EXIT_FAILED)
 
@@ -281,7 +284,7 @@ def _run(judge: Judge, work: Callable[[], Awaitable[T]]) -> T:
 
 
 def _console() -> Console:
-    return Console(highlight=False, width=160, file=io.StringIO(), record=True)
+    return Console(highlight=False, markup=False, width=160, file=io.StringIO(), record=True)
 
 
 def _print_calibration(report: CalibrationReport, out: Path | None) -> None:
@@ -370,4 +373,4 @@ def _print_selftest(report: SelftestReport, out: Path | None) -> None:
 
 
 def _emit_console(console: Console, out: Path | None) -> None:
-    emit(console.export_text(), out)
+    emit(visible(console.export_text()), out)  # transcript ids and rationales: no escapes

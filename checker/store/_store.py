@@ -246,7 +246,7 @@ class Store(ClaimsMixin, BatchesMixin):
         """Rewrite a stored verdict under its key (e.g. its evidence checked again)."""
         self.db.execute(
             "UPDATE verdicts SET verdict = ?, outcome = ? WHERE id = ?",
-            (verdict.model_dump_json(), verdict.outcome.value, verdict_id),
+            (_scrubbed(verdict).model_dump_json(), verdict.outcome.value, verdict_id),
         )
 
     def save_verdict(self, run_id: int, key: CacheKey, verdict: Verdict) -> int:
