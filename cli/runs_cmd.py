@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from checker.errors import CheckerError
-from checker.output import STREAMED_FORMATS, render, stream_run
+from checker.output import STREAMED_FORMATS, render, stream_run, visible
 from checker.output.html import render_check_html, stored_transcripts
 from checker.runner import load_run
 from checker.store import count_run_verdicts, open_store
@@ -51,7 +51,7 @@ def runs(
     path = read_store_path(db)
     if path is None:
         return
-    with open_store(path) as store:
+    with open_store(path, read_only=True) as store:  # an immutable store can be listed
         records = store.list_runs(limit)
     if as_json:
         emit("".join(json.dumps(dataclasses.asdict(r)) + "\n" for r in records), None)
@@ -65,13 +65,19 @@ def runs(
                 str(r.id),
                 r.started,
                 r.status,
-                f"{r.constitution_id} {r.constitution_version}",
-                f"{r.judge}/{r.model}",
+                visible(f"{r.constitution_id} {r.constitution_version}", keep_newlines=False),
+                visible(f"{r.judge}/{r.model}", keep_newlines=False),
                 *(str(t.get(key, "-")) for key in RUN_COUNTS[:-1]),
                 f"${t['cost_usd']:.4f}" if "cost_usd" in t else "-",
             )
         )
-    print_rows(Console(highlight=False), columns, rows, right=("run", *RUN_COUNTS), title="run ")
+    print_rows(
+        Console(highlight=False, markup=False),
+        columns,
+        rows,
+        right=("run", *RUN_COUNTS),
+        title="run ",
+    )
 
 
 LARGE_RUN = 100_000
@@ -97,7 +103,7 @@ def report(
     path = store_path(db)
     if not path.exists():
         raise CheckerError(f"no results store at {path}: no run to report")
-    with open_store(path) as store:
+    with open_store(path, read_only=True) as store:
         large = count_run_verdicts(store, store.get_run(run).id) > LARGE_RUN
         streamed = large and output_format.value in STREAMED_FORMATS
         result = load_run(store, run, summary_only=streamed)
@@ -109,4 +115,5 @@ def report(
         emit(render_check_html(result, shown), out)
     elif not streamed:
         emit(render(result, output_format.value), out)
-    exit_for_gates(Console(stderr=True, highlight=False), result, fail_on, allow_errors)
+    err = Console(stderr=True, highlight=False, markup=False)
+    exit_for_gates(err, result, fail_on, allow_errors)

@@ -148,6 +148,11 @@ def test_an_immutable_store_is_one_line_and_exit_2(
     assert judges.calls == calls  # refused before anything was judged (and paid for)
     assert _digest(db) == before
     assert _integrity(db) == "ok"
+    listed = run_cli("runs", "--db", str(db))  # reading needs no write
+    assert listed.code == 0 and "complete" in listed.out
+    shown = run_cli("report", "latest", "--db", str(db))
+    assert shown.code == 0 and "Run 1" in shown.out
+    assert _digest(db) == before
 
 
 def test_a_full_disk_is_one_line_exit_2_and_keeps_what_was_stored(
