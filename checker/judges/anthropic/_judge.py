@@ -127,7 +127,8 @@ class AnthropicJudge(JudgeBase):
         if offline and client is None:  # a dry run: estimates only, no key, no network
             client = anthropic.AsyncAnthropic(api_key=OFFLINE_KEY, base_url=base_url)
         self._client = client or _make_client(api_key, base_url, timeout_s)
-        for secret in (api_key, self._client.api_key, self._client.auth_token):
+        sdk_keys = [getattr(self._client, name, None) for name in ("api_key", "auth_token")]
+        for secret in (api_key, *sdk_keys):
             register_secret(secret)  # scrubbed from every error it may be echoed in
         self.server = normalise_server(str(self._client.base_url))
         self._requests = RequestBuilder(self.model, output, self.effort, max_tokens, cache_prefix)
