@@ -36,13 +36,13 @@ _registered: set[str] = set()
 _lock = threading.Lock()
 
 _SHAPES = re.compile(
-    r"sk-ant-[A-Za-z0-9_\-]{8,}"  # Anthropic keys
+    r"\bsk-ant-[A-Za-z0-9_\-]{8,}"  # Anthropic keys
     r"|\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{16,}"  # OpenAI-style keys
-    r"|(?i:bearer)\s+(?=[A-Za-z._~+/\-]*\d)[A-Za-z0-9._~+/\-]{8,}=*"  # Bearer tokens
+    r"|(?i:bearer)\s{1,3}(?=[A-Za-z._~+/\-]*\d)[A-Za-z0-9._~+/\-]{8,}=*"  # Bearer tokens
 )
 _NEAR_WORD = re.compile(
     r"(?i)((?:api[_\- ]?key|x-api-key|key|token|secret|password|authorization|credential)s?"
-    r"[\"']?\s*(?:[:=]|is|was)?\s*[\"']?)"
+    r"[\"']?\s{0,3}(?:[:=]|is|was)?\s{0,3}[\"']?)"  # bounded: no quadratic backtracking
     r"([A-Za-z0-9_\-./+=]{24,})"
 )
 

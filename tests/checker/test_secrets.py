@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from checker.secrets import REDACTED, register_secret, scrub_secrets
@@ -53,7 +55,15 @@ def test_key_shaped_text_is_scrubbed(text: str, expected: str) -> None:
         "the token budget was exceeded after 4096 output tokens",
         "key: principle-harm-self-harm-and-others",  # long, but words, not a generated token
         "sk-short",
+        "task-ant-colony-simulation-settings",
     ],
 )
 def test_ordinary_text_is_left_alone(text: str) -> None:
     assert scrub_secrets(text) == text
+
+
+def test_scrubbing_long_hostile_text_stays_fast() -> None:
+    started = time.perf_counter()
+    for text in ("key" + " " * 200_000 + "x", "bearer " * 50_000, "token: " + "ab1" * 50_000):
+        scrub_secrets(text)
+    assert time.perf_counter() - started < 2.0
