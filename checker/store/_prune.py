@@ -9,6 +9,7 @@ transcripts no remaining verdict was made on. Deleted content is overwritten
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -109,8 +110,26 @@ def _delete(store: Store, run_ids: list[int], dry_run: bool) -> PruneReport:
     verdicts = db.execute(
         "DELETE FROM verdicts WHERE id IN (SELECT id FROM pruned_verdicts)"
     ).rowcount
-    db.execute("DELETE FROM runs WHERE id IN (SELECT id FROM pruned_runs)")
+    pruned = "id IN (SELECT id FROM pruned_runs)"
+    _delete_dependents(db, "runs", pruned)  # tables added later that point at runs
+    db.execute(f"DELETE FROM runs WHERE {pruned}")
     transcripts = db.execute(
         "DELETE FROM transcripts WHERE hash NOT IN (SELECT transcript_hash FROM verdicts)"
     ).rowcount
     return PruneReport(tuple(run_ids), links, verdicts, transcripts, dry_run)
+
+
+def _delete_dependents(db: sqlite3.Connection, table: str, where: str, depth: int = 0) -> None:
+    """Delete the rows whose foreign keys point at the rows of ``table`` matching
+    ``where`` (deepest first), so removing those rows breaks no reference."""
+    if depth > 8:  # pragma: no cover - a schema this deep (or cyclic) is not ours
+        raise StoreError(f"cannot prune: foreign keys on {table!r} nest too deep")
+    names = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for child in names:
+        for fk in db.execute(f'PRAGMA foreign_key_list("{child}")').fetchall():
+            if fk[2] != table:
+                continue
+            column, parent_column = fk[3], fk[4] or "rowid"
+            match = f'"{column}" IN (SELECT "{parent_column}" FROM "{table}" WHERE {where})'
+            _delete_dependents(db, child, match, depth + 1)
+            db.execute(f'DELETE FROM "{child}" WHERE {match}')

@@ -65,3 +65,17 @@ def test_a_dry_run_changes_nothing(tmp_path: Path) -> None:
 def test_nothing_to_prune_is_an_error(tmp_path: Path) -> None:
     with open_store(tmp_path / "r.db") as store, pytest.raises(StoreError, match="nothing"):
         prune_store(store)
+
+
+def test_rows_that_point_at_a_pruned_run_go_with_it(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    done = _run(db)
+    with open_store(db) as store:
+        store.finish_run(done, RunStatus.COMPLETE, {})
+        store.db.execute("CREATE TABLE jobs (id TEXT PRIMARY KEY, run_id REFERENCES runs (id))")
+        store.db.execute("CREATE TABLE parts (job TEXT REFERENCES jobs (id))")
+        store.db.execute("INSERT INTO jobs VALUES ('j1', ?)", (done,))
+        store.db.execute("INSERT INTO parts VALUES ('j1')")
+        assert prune_store(store, runs=[done]).runs == (done,)
+        assert store.db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0] == 0
+        assert store.db.execute("SELECT COUNT(*) FROM parts").fetchone()[0] == 0
