@@ -80,3 +80,23 @@ def test_a_key_echoed_in_a_401_is_not_printed(
     assert "[REDACTED]" in shown
     assert KEY not in result.err + result.out
     assert KEY.encode() not in _all_bytes(work)
+
+
+def test_a_key_echoed_by_an_openai_compatible_server_is_not_printed(
+    tmp_path: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("openai")
+    from tests.fakeopenai import FakeOpenAI, FakeOpenAIConfig
+
+    key = "sk-proj-" + "Hq3v9XbTkR2pW7yL1cD6hJ3fG5sA0eU4"
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    (tmp_path / "rules.yaml").write_text(CONSTITUTION)
+    (tmp_path / "chats.jsonl").write_text(make_transcript("a", "Fine.").model_dump_json() + "\n")
+    monkeypatch.chdir(tmp_path)
+    with FakeOpenAI(FakeOpenAIConfig(api_key="the-right-key", echo_key=True)) as api:
+        args = ("--judge", "openai", "--base-url", api.base_url, "--model", "m", "--db", "r.db")
+        result = run_cli("check", "rules.yaml", "chats.jsonl", *args)
+    assert result.code == 2
+    assert "Incorrect API key provided" in result.err
+    assert key not in result.err + result.out
+    assert key.encode() not in _all_bytes(tmp_path)

@@ -103,6 +103,8 @@ class FakeOpenAIConfig:
     """Report ``usage.prompt_tokens_details.cached_tokens`` (off: llama.cpp, vLLM by default)."""
     api_key: str | None = None
     """When set, requests must carry ``Authorization: Bearer <api_key>``."""
+    echo_key: bool = False
+    """Put the key a refused request carried in the 401's message."""
     forbidden: bool = False
     models: tuple[str, ...] | None = None
     """When set, other model names are answered 404 ``model_not_found``."""
@@ -197,7 +199,8 @@ class FakeOpenAIBackend:
         config = self.config
         bearer = headers.get("authorization", "").removeprefix("Bearer ")
         if config.api_key is not None and bearer != config.api_key:
-            return error(401, "Incorrect API key provided.", code="invalid_api_key")
+            shown = f": {bearer}" if config.echo_key else ""  # as careless servers do
+            return error(401, f"Incorrect API key provided{shown}.", code="invalid_api_key")
         if config.forbidden:
             return error(403, "You are not allowed to use this project.", code="forbidden")
         if method == "GET" and path == "/v1/models":

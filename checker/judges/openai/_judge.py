@@ -52,6 +52,7 @@ from checker.judges.llm import (
 )
 from checker.judges.llm.tokens import estimate_chat_tokens, estimate_tokens
 from checker.judges.openai._config import (
+    LOCAL_PLACEHOLDER_KEY,
     make_client,
     resolve_api_key,
     resolve_base_url,
@@ -77,6 +78,7 @@ from checker.judges.openai._reply import (
 from checker.judges.openai._request import ParameterFallbacks, cached_prefix_tokens
 from checker.pricing import price_for
 from checker.ratelimit import AdaptiveLimiter
+from checker.secrets import register_secret
 from checker.transcript import Transcript
 from checker.verdict import Usage, Verdict
 from constitution.model import Constitution, Principle
@@ -133,6 +135,9 @@ class OpenAIJudge(JudgeBase):
         self._client: openai.AsyncOpenAI | None = client
         if client is None and not offline:
             self._client = make_client(resolve_api_key(api_key, url), url, timeout_s)
+        for secret in (api_key, getattr(self._client, "api_key", None)):
+            if secret != LOCAL_PLACEHOLDER_KEY:
+                register_secret(secret)  # scrubbed from every error it may be echoed in
         self._warm = WarmPrefix()
         self._system_cache: dict[tuple[Any, ...], str] = {}
         self.cache_reported: bool | None = None
