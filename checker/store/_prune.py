@@ -1,9 +1,11 @@
 """Removing runs from the store, with the verdicts and transcripts only they used.
 
 Transcripts are often private conversations: :func:`prune_store` removes runs (by
-age, by id), their verdict links, the verdicts no remaining run uses and the
-transcripts no remaining verdict was made on. Deleted content is overwritten
-(``secure_delete``); ``vacuum`` also rewrites the file to give the space back.
+age, by id), their verdict links, the verdicts no remaining run uses, the rows of
+other tables that point at a removed run (foreign keys), and the transcripts
+nothing refers to any more (no verdict, no audit conversation). Audits are not
+pruned. Deleted content is overwritten (``secure_delete``); ``vacuum`` also
+rewrites the file to give the space back.
 """
 
 from __future__ import annotations
@@ -114,9 +116,22 @@ def _delete(store: Store, run_ids: list[int], dry_run: bool) -> PruneReport:
     _delete_dependents(db, "runs", pruned)  # tables added later that point at runs
     db.execute(f"DELETE FROM runs WHERE {pruned}")
     transcripts = db.execute(
-        "DELETE FROM transcripts WHERE hash NOT IN (SELECT transcript_hash FROM verdicts)"
+        f"DELETE FROM transcripts WHERE hash NOT IN ({_transcript_references(db)})"
     ).rowcount
     return PruneReport(tuple(run_ids), links, verdicts, transcripts, dry_run)
+
+
+def _transcript_references(db: sqlite3.Connection) -> str:
+    """SQL selecting every transcript hash some row still refers to: verdicts, audit
+    conversations, and any other table with a ``transcript_hash`` column."""
+    names = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    selects = [
+        f'SELECT transcript_hash FROM "{name}" WHERE transcript_hash IS NOT NULL'
+        for name in names
+        if name != "transcripts"
+        and any(col[1] == "transcript_hash" for col in db.execute(f'PRAGMA table_info("{name}")'))
+    ]
+    return " UNION ".join(selects)
 
 
 def _delete_dependents(db: sqlite3.Connection, table: str, where: str, depth: int = 0) -> None:

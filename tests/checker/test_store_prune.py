@@ -79,3 +79,17 @@ def test_rows_that_point_at_a_pruned_run_go_with_it(tmp_path: Path) -> None:
         assert prune_store(store, runs=[done]).runs == (done,)
         assert store.db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0] == 0
         assert store.db.execute("SELECT COUNT(*) FROM parts").fetchone()[0] == 0
+
+
+def test_transcripts_other_tables_refer_to_are_kept(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    done = _run(db)
+    with open_store(db) as store:
+        store.finish_run(done, RunStatus.COMPLETE, {})
+        store.db.execute("CREATE TABLE kept (transcript_hash TEXT)")
+        store.db.execute("INSERT INTO kept VALUES ('h1'), (NULL)")  # a NULL must not keep all
+        for digest in ("h1", "h2"):
+            store.db.execute("INSERT INTO transcripts VALUES (?, '{}')", (digest,))
+        assert prune_store(store, runs=[done]).transcripts == 1
+        left = [row[0] for row in store.db.execute("SELECT hash FROM transcripts")]
+        assert left == ["h1"]
