@@ -17,6 +17,7 @@ from typing import Any
 from checker.audit.awareness import transcript_awareness
 from checker.audit.conversation import Conversation
 from checker.audit.errors import AuditError
+from checker.secrets import scrub_optional
 from checker.store import Store
 from checker.store._store import _alive as process_alive
 from checker.transcript import (
@@ -84,7 +85,7 @@ def to_transcript(conv: Conversation, audit: dict[str, Any]) -> Transcript:
         "principles": list(conv.scenario.principles),
         "sample": conv.sample,
         "ended_by": conv.ended_by,
-        "error": conv.error,
+        "error": scrub_optional(conv.error),  # a server may echo the key in its error
         "notes": [n for n in conv.notes if n],
     }
     transcript = Transcript(
@@ -137,7 +138,7 @@ def save_conversation(store: Store, audit_id: int, status: str, transcript: Tran
             transcript.id,
             digest,
             status,
-            meta.get("error"),
+            scrub_optional(meta.get("error")),
             json.dumps(transcript.metadata, sort_keys=True),
         ),
     )

@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _stored(db: Path) -> int:
+    if not db.exists():  # connecting would create an empty file, which the CLI refuses
+        return 0
     try:
         with sqlite3.connect(db, timeout=5) as conn:
             return int(conn.execute("SELECT COUNT(*) FROM audit_calls").fetchone()[0])
