@@ -8,6 +8,7 @@ import typer
 
 from checker.store import PruneReport, open_store, parse_age, prune_store
 from cli._app import app
+from cli._config import store_path
 from cli.check_cmd import DbOption
 
 store_app = typer.Typer(
@@ -44,7 +45,7 @@ def prune(
         age = parse_age(older_than) if older_than is not None else None
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--older-than") from None
-    with open_store(db) as store:
+    with open_store(store_path(db)) as store:
         report = prune_store(store, older_than=age, runs=run or (), dry_run=dry_run, vacuum=vacuum)
     typer.echo(describe_prune(report))
 

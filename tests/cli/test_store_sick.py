@@ -36,7 +36,8 @@ def _check(run_cli: RunCli, db: Path, chats: str = "chats.jsonl") -> CliResult:
 
 def _one_clear_line(result: CliResult, *words: str) -> None:
     assert result.code == 2, result.err
-    lines = [x for x in result.err.strip().splitlines() if not x.startswith("judge: ")]
+    noise = ("judge: ", "store: ")  # which judge and store a command uses
+    lines = [x for x in result.err.strip().splitlines() if not x.startswith(noise)]
     assert len(lines) == 1, result.err
     assert lines[0].startswith("error: ")
     assert "Traceback" not in result.err
