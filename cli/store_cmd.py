@@ -9,12 +9,13 @@ import typer
 from checker.store import PruneReport, open_store, parse_age, prune_store
 from cli._app import app
 from cli._config import store_path
+from cli._help import CHECK
 from cli.check_cmd import DbOption
 
 store_app = typer.Typer(
     help="Manage the results store (what it holds: docs/STORE.md).", no_args_is_help=True
 )
-app.add_typer(store_app, name="store")
+app.add_typer(store_app, name="store", rich_help_panel=CHECK)
 
 
 @store_app.command()
@@ -39,8 +40,14 @@ def prune(
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Remove runs (by age or id), their verdicts no other run uses, and the transcripts
-    no remaining verdict was made on. Deleted text is overwritten in the file."""
+    """Remove runs (by age or id) with the verdicts and transcripts only they used.
+
+    Deleted text is overwritten in the file; --vacuum also shrinks it.
+
+    \b
+    Example:
+      constitution store prune --older-than 30d --dry-run
+    """
     try:
         age = parse_age(older_than) if older_than is not None else None
     except ValueError as exc:
