@@ -15,11 +15,11 @@ from checker.behaviour_diff import (
     PrincipleBehaviour,
     PrincipleStatus,
     Side,
-    _compare,
-    _first_verdicts,
-    _one_sided,
-    _pairs_by_key,
-    _with_noise,
+    compare_principle,
+    first_verdicts,
+    one_sided,
+    pairs_by_key,
+    with_noise,
 )
 from checker.results import RunResult
 
@@ -49,20 +49,20 @@ def _joined(before: str, after: str) -> str:
 
 def compare_runs(before: RunResult, after: RunResult) -> BehaviourDiff:
     """The behaviour diff of two stored runs (``before`` first), paired by transcript id."""
-    b_pairs, a_pairs = _pairs_by_key(before), _pairs_by_key(after)
-    b_verdicts, a_verdicts = _first_verdicts(before), _first_verdicts(after)
+    b_pairs, a_pairs = pairs_by_key(before), pairs_by_key(after)
+    b_verdicts, a_verdicts = first_verdicts(before), first_verdicts(after)
     b_hashes, a_hashes = _principle_hashes(before), _principle_hashes(after)
     after_ids = {p.transcript_id for p in after.pairs}
     shared = [t for t in dict.fromkeys(p.transcript_id for p in before.pairs) if t in after_ids]
     rows: list[PrincipleBehaviour] = []
     for pid in a_pairs:
         if pid not in b_pairs:
-            rows.append(_one_sided(pid, PrincipleStatus.ADDED, after=a_pairs[pid]))
+            rows.append(one_sided(pid, PrincipleStatus.ADDED, after=a_pairs[pid]))
             continue
         same = b_hashes.get(pid) == a_hashes.get(pid)
         status = PrincipleStatus.UNCHANGED if same else PrincipleStatus.CHANGED
         rows.append(
-            _compare(
+            compare_principle(
                 pid,
                 None,
                 status,
@@ -73,7 +73,7 @@ def compare_runs(before: RunResult, after: RunResult) -> BehaviourDiff:
             )
         )
     rows.extend(
-        _one_sided(pid, PrincipleStatus.REMOVED, before=b_pairs[pid])
+        one_sided(pid, PrincipleStatus.REMOVED, before=b_pairs[pid])
         for pid in b_pairs
         if pid not in a_pairs
     )
@@ -85,7 +85,7 @@ def compare_runs(before: RunResult, after: RunResult) -> BehaviourDiff:
         prompt_version=_joined(b_run.prompt_version, a_run.prompt_version),
         before=_side(f"run {b_run.id}", before),
         after=_side(f"run {a_run.id}", after),
-        principles=tuple(_with_noise(r, None) for r in rows),
+        principles=tuple(with_noise(r, None) for r in rows),
     )
 
 
